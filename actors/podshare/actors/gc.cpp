@@ -1,0 +1,39 @@
+#include "podshare/actors/gc.hpp"
+
+#include "podshare/actors/snapshotter.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace podshare::actors {
+
+std::vector<expired_tombstone> gc_state::scan(int64_t now) const {
+  std::vector<expired_tombstone> result;
+  replica::pinned_view view{cfg.map};
+  view.for_each([&](const entry& x) {
+    if (x.tombstone
+        && expired(x.version.timestamp, cfg.options.tombstone_ttl, now))
+      result.push_back({x.key, x.version});
+  });
+  return result;
+}
+
+gc_actor::behavior_type gc(gc_actor::stateful_pointer<gc_state> self,
+                           gc_config cfg) {
+  self->state.cfg = std::move(cfg);
+  auto interval = self->state.cfg.options.gc_interval;
+  if (interval.count() > 0)
+    self->delayed_send(self, interval, tick_atom::value);
+  return {
+    [=](tick_atom) {
+      auto& st = self->state;
+      auto expired = st.scan(st.cfg.options.wall_clock());
+      if (!expired.empty())
+        self->send(caf::actor_cast<store_actor>(st.cfg.store),
+                   expire_atom::value, std::move(expired));
+      self->delayed_send(self, interval, tick_atom::value);
+    },
+  };
+}
+
+} // namespace podshare::actors

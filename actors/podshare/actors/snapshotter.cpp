@@ -1,0 +1,104 @@
+#include "podshare/actors/snapshotter.hpp"
+
+#include "podshare/error.hpp"
+#include "podshare/wire.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace podshare::actors {
+
+built_snapshot snapshotter_state::build(int64_t now) const {
+  built_snapshot result;
+  std::vector<event> entries;
+  replica::pinned_view view{cfg.map};
+  view.for_each([&](const entry& x) {
+    if (x.tombstone
+        && expired(x.version.timestamp, cfg.options.tombstone_ttl, now)) {
+      result.expired.push_back({x.key, x.version});
+      return;
+    }
+    entries.push_back(event{x.tombstone ? event_kind::erase : event_kind::set,
+                            x.key, x.value, nullptr, x.version});
+  });
+  result.payload = wire::encode_snapshot(cfg.options.wire, entries);
+  return result;
+}
+
+namespace {
+
+using self_pointer = snapshotter_actor::stateful_pointer<snapshotter_state>;
+
+void report(self_pointer self, const caf::error& err) {
+  auto& opts = self->state.cfg.options;
+  if (opts.error_handler)
+    opts.error_handler(err);
+}
+
+// Builds a snapshot and hands it to the transport; `done` hears whether the
+// transport took it.
+template <class Done>
+void persist(self_pointer self, Done done) {
+  auto& st = self->state;
+  st.cfg.dirty->store(false);
+  auto built = st.build(st.cfg.options.wall_clock());
+  if (!built.expired.empty())
+    self->send(caf::actor_cast<store_actor>(st.cfg.store), expire_atom::value,
+               std::move(built.expired));
+  auto size = built.payload.size();
+  self
+    ->request(st.cfg.transport, st.cfg.options.transport_timeout,
+              store_snap_atom::value, st.cfg.topic, std::move(built.payload))
+    .then(
+      [self, size, done](ok_atom) mutable {
+        auto& counters = *self->state.cfg.counters;
+        detail::counters::add(counters.snapshots);
+        detail::counters::set(counters.snapshot_bytes, size);
+        done(caf::error{});
+      },
+      [self, done](caf::error& err) mutable {
+        // Try again with the next change or flush.
+        self->state.cfg.dirty->store(true);
+        auto failure = caf::make_error(ec::snapshot_failed,
+                                       "snapshot of " + self->state.cfg.topic
+                                         + ": " + describe(err));
+        report(self, failure);
+        done(std::move(failure));
+      });
+}
+
+} // namespace
+
+snapshotter_actor::behavior_type snapshotter(self_pointer self,
+                                             snapshotter_config cfg) {
+  self->state.cfg = std::move(cfg);
+  return {
+    [=](dirty_atom) {
+      auto& st = self->state;
+      if (st.scheduled)
+        return;
+      st.scheduled = true;
+      self->delayed_send(self, st.cfg.options.snapshot_interval,
+                         tick_atom::value);
+    },
+    [=](tick_atom) {
+      self->state.scheduled = false;
+      if (self->state.cfg.dirty->load())
+        persist(self, [](const caf::error&) {});
+    },
+    [=](flush_atom) -> caf::result<ok_atom> {
+      if (!self->state.cfg.dirty->load())
+        return ok_atom::value;
+      auto promise = self->make_response_promise<ok_atom>();
+      persist(self, [promise](caf::error err) mutable {
+        if (err)
+          promise.deliver(std::move(err));
+        else
+          promise.deliver(ok_atom::value);
+      });
+      return promise;
+    },
+  };
+}
+
+} // namespace podshare::actors

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "podshare/detail/counters.hpp"
+#include "podshare/interfaces.hpp"
+#include "podshare/options.hpp"
+#include "podshare/replica.hpp"
+
+#include <caf/actor_addr.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace podshare::actors {
+
+/// What a snapshotter starts from.
+struct snapshotter_config {
+  std::string topic;
+  transport_actor transport;
+  std::shared_ptr<const replica> map;
+  /// Set by the store on a change, cleared here when a snapshot is taken.
+  std::shared_ptr<std::atomic<bool>> dirty;
+  std::shared_ptr<detail::counters> counters;
+  podshare::options options;
+  /// The store, held weakly: helpers must not keep their store alive.
+  caf::actor_addr store;
+};
+
+/// A snapshot ready to persist, and the tombstones it left out.
+struct built_snapshot {
+  bytes payload;
+  std::vector<expired_tombstone> expired;
+};
+
+/// The state of a snapshotter: debounces changes and persists one snapshot
+/// per interval, built from a pinned view of the replica so that the store's
+/// mailbox never waits for it.
+struct snapshotter_state {
+  static inline const char* name = "podshare.snapshotter";
+
+  /// Builds and encodes a snapshot of the replica as it is now, leaving out
+  /// tombstones older than the TTL at wall-clock time `now`.
+  built_snapshot build(int64_t now) const;
+
+  snapshotter_config cfg;
+  /// Whether a debounce tick is scheduled.
+  bool scheduled = false;
+};
+
+/// The snapshotter of one store.
+snapshotter_actor::behavior_type
+snapshotter(snapshotter_actor::stateful_pointer<snapshotter_state> self,
+            snapshotter_config cfg);
+
+/// Returns whether a tombstone written at `timestamp` has outlived `ttl` at
+/// wall-clock time `now`.
+inline bool expired(int64_t timestamp, caf::timespan ttl, int64_t now) {
+  return now - timestamp > ttl.count();
+}
+
+} // namespace podshare::actors

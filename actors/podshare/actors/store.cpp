@@ -1,0 +1,247 @@
+#include "podshare/actors/store.hpp"
+
+#include "podshare/actors/gc.hpp"
+#include "podshare/actors/snapshotter.hpp"
+#include "podshare/actors/watcher_registry.hpp"
+#include "podshare/error.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace podshare::actors {
+
+namespace {
+
+using self_pointer = store_actor::stateful_pointer<store_state>;
+
+// Wakes the snapshotter unless a wake-up is already pending.
+void mark_dirty(self_pointer self) {
+  if (self->state.mark_dirty())
+    self->send(self->state.snapshotter, dirty_atom::value);
+}
+
+// Hands the events of a change to the watchers and wakes the snapshotter.
+void dispatch(self_pointer self, std::vector<event> events) {
+  if (events.empty())
+    return;
+  self->send(self->state.registry, event_atom::value, std::move(events));
+  mark_dirty(self);
+}
+
+// Merges the transport's snapshot and tells `done` how many entries it
+// adopted; adopted entries reach watchers as events.
+template <class Done>
+void refresh(self_pointer self, Done done) {
+  auto& st = self->state;
+  self
+    ->request(st.cfg.transport, st.cfg.options.transport_timeout,
+              fetch_snap_atom::value, st.topic)
+    .then(
+      [self, done](bytes& snapshot) mutable {
+        auto events = self->state.merge_snapshot(snapshot);
+        auto adopted = static_cast<uint64_t>(events.size());
+        dispatch(self, std::move(events));
+        done(caf::expected<uint64_t>{adopted});
+      },
+      [self, done](caf::error& err) mutable {
+        self->state.report(err);
+        done(caf::expected<uint64_t>{std::move(err)});
+      });
+}
+
+// Dispatches a local write, broadcasts it and answers `reply` once the
+// transport took it; a failed broadcast answers `broadcast_failed` while the
+// local write stands.
+template <class Reply>
+caf::result<Reply> finish_write(self_pointer self,
+                                caf::expected<write_outcome> outcome,
+                                Reply reply) {
+  if (!outcome)
+    return std::move(outcome.error());
+  auto& st = self->state;
+  dispatch(self, std::move(outcome->events));
+  auto promise = self->make_response_promise<Reply>();
+  self
+    ->request(st.cfg.transport, st.cfg.options.transport_timeout,
+              publish_atom::value, st.topic, std::move(outcome->payload))
+    .then([promise, reply](ok_atom) mutable { promise.deliver(reply); },
+          [self, promise](caf::error& err) mutable {
+            auto failure = caf::make_error(ec::broadcast_failed, describe(err));
+            self->state.report(failure);
+            promise.deliver(std::move(failure));
+          });
+  return promise;
+}
+
+caf::result<version> finish_single(self_pointer self,
+                                   caf::expected<write_outcome> outcome) {
+  auto reply = outcome ? outcome->versions.front() : version{};
+  return finish_write(self, std::move(outcome), reply);
+}
+
+caf::result<std::vector<version>>
+finish_batch(self_pointer self, caf::expected<write_outcome> outcome) {
+  auto reply = outcome ? outcome->versions : std::vector<version>{};
+  return finish_write(self, std::move(outcome), std::move(reply));
+}
+
+std::vector<write_item> one(write_item item) {
+  std::vector<write_item> items;
+  items.push_back(std::move(item));
+  return items;
+}
+
+// Subscribes, then loads the transport's snapshot (no events), then answers
+// every pending open.
+void hydrate(
+  self_pointer self,
+  std::shared_ptr<std::vector<caf::typed_response_promise<ok_atom>>> waiting) {
+  auto& st = self->state;
+  auto fail = [self, waiting](caf::error& err) {
+    for (auto& promise : *waiting)
+      promise.deliver(err);
+    self->quit(err);
+  };
+  auto timeout = st.cfg.options.transport_timeout;
+  self
+    ->request(st.cfg.transport, timeout, subscribe_atom::value, st.topic,
+              caf::actor_cast<subscriber_actor>(self))
+    .then(
+      [self, waiting, fail, timeout](ok_atom) {
+        auto& st = self->state;
+        self
+          ->request(st.cfg.transport, timeout, fetch_snap_atom::value, st.topic)
+          .then(
+            [self, waiting](bytes& snapshot) {
+              self->state.merge_snapshot(snapshot);
+              self->state.ready = true;
+              for (auto& promise : *waiting)
+                promise.deliver(ok_atom::value);
+              waiting->clear();
+            },
+            fail);
+      },
+      fail);
+}
+
+// Ends the store's life as a writer: no more writes, watches end, a final
+// snapshot goes out within `timeout`.
+caf::result<ok_atom> close(self_pointer self, caf::timespan timeout) {
+  auto& st = self->state;
+  if (st.closed)
+    return ok_atom::value;
+  st.closed = true;
+  self->send(st.cfg.transport, unsubscribe_atom::value, st.topic,
+             caf::actor_cast<subscriber_actor>(self));
+  self->send(st.registry, close_atom::value);
+  self->send_exit(st.gc, caf::exit_reason::user_shutdown);
+  auto promise = self->make_response_promise<ok_atom>();
+  self->request(st.snapshotter, timeout, flush_atom::value)
+    .then(
+      [promise](ok_atom) mutable { promise.deliver(ok_atom::value); },
+      [promise, self](caf::error& err) mutable {
+        promise.deliver(caf::make_error(
+          err == caf::sec::request_timeout ? ec::timeout : ec::snapshot_failed,
+          "closing " + self->state.topic + ": " + describe(err)));
+      });
+  return promise;
+}
+
+template <class Sink>
+watch_id watch(self_pointer self, watch_filter& filter, Sink& sink) {
+  auto& st = self->state;
+  auto id = st.next_watch_id++;
+  // The registry ends a watch that arrives after close at once.
+  self->send(st.registry, watch_atom::value, id, std::move(filter),
+             std::move(sink));
+  return id;
+}
+
+} // namespace
+
+store_actor::behavior_type store(self_pointer self, store_config cfg) {
+  auto& st = self->state;
+  st.init(std::move(cfg));
+  auto map = std::const_pointer_cast<const replica>(st.cfg.map);
+  auto& opts = st.cfg.options;
+  st.registry = self->spawn<caf::linked>(
+    watcher_registry,
+    registry_config{opts.watch_buffer, st.cfg.counters, opts.error_handler});
+  st.snapshotter = self->spawn<caf::linked>(
+    snapshotter, snapshotter_config{st.topic, st.cfg.transport, map, st.dirty,
+                                    st.cfg.counters, opts, self->address()});
+  st.gc = self->spawn<caf::linked>(gc, gc_config{map, opts, self->address()});
+  auto waiting
+    = std::make_shared<std::vector<caf::typed_response_promise<ok_atom>>>();
+  hydrate(self, waiting);
+  return {
+    // -- lifecycle --
+    [=](open_atom) -> caf::result<ok_atom> {
+      if (self->state.ready)
+        return ok_atom::value;
+      waiting->push_back(self->make_response_promise<ok_atom>());
+      return waiting->back();
+    },
+    [=](close_atom, caf::timespan timeout) { return close(self, timeout); },
+    // -- reads --
+    [=](get_atom, const std::string& key) { return self->state.lookup(key); },
+    [=](stats_atom) { return self->state.cfg.counters->read(); },
+    // -- writes --
+    [=](set_atom, write_item& item) {
+      return finish_single(self, self->state.set(one(std::move(item))));
+    },
+    [=](erase_atom, std::string& key) {
+      return finish_single(self, self->state.erase({std::move(key)}));
+    },
+    [=](set_many_atom, std::vector<write_item>& items) {
+      return finish_batch(self, self->state.set(std::move(items)));
+    },
+    [=](erase_many_atom, const std::vector<std::string>& keys) {
+      return finish_batch(self, self->state.erase(keys));
+    },
+    [=](seed_atom, std::vector<write_item>& items) -> caf::result<ok_atom> {
+      if (auto err = self->state.seed(std::move(items)))
+        return err;
+      mark_dirty(self);
+      return ok_atom::value;
+    },
+    [=](try_set_atom, write_item& item, const version& expected) {
+      return finish_single(self,
+                           self->state.try_set(std::move(item), expected));
+    },
+    [=](refresh_atom) -> caf::result<uint64_t> {
+      auto promise = self->make_response_promise<uint64_t>();
+      refresh(self, [promise](caf::expected<uint64_t> adopted) mutable {
+        if (adopted)
+          promise.deliver(*adopted);
+        else
+          promise.deliver(std::move(adopted.error()));
+      });
+      return promise;
+    },
+    // -- watch --
+    [=](watch_atom, watch_filter& filter, watcher_actor& sink) {
+      return watch(self, filter, sink);
+    },
+    [=](watch_atom, watch_filter& filter, std::shared_ptr<watch_queue>& sink) {
+      return watch(self, filter, sink);
+    },
+    [=](cancel_atom, watch_id id) {
+      self->send(self->state.registry, cancel_atom::value, id);
+    },
+    // -- replication --
+    [=](deliver_atom, const std::string& topic, const bytes& payload) {
+      if (topic == self->state.topic)
+        dispatch(self, self->state.apply_remote(payload));
+    },
+    [=](resync_atom, const std::string& topic) {
+      if (topic == self->state.topic && !self->state.closed)
+        refresh(self, [](const caf::expected<uint64_t>&) {});
+    },
+    [=](expire_atom, const std::vector<expired_tombstone>& tombstones) {
+      self->state.expire(tombstones);
+    },
+  };
+}
+
+} // namespace podshare::actors

@@ -1,0 +1,114 @@
+#pragma once
+
+#include "podshare/actors/store_config.hpp"
+#include "podshare/hybrid_clock.hpp"
+#include "podshare/interfaces.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace podshare::actors {
+
+/// What a write did: the events to hand to watchers and the wire message to
+/// broadcast (empty when nothing goes out).
+struct write_outcome {
+  std::vector<event> events;
+  bytes payload;
+  std::vector<version> versions;
+};
+
+/// The state of a store actor: the only writer of the topic's replica. Its
+/// member functions hold the logic and touch no scheduler; the behavior
+/// sends what they return.
+struct store_state {
+  static inline const char* name = "podshare.store";
+
+  /// Takes the configuration; called once, before the behavior runs.
+  void init(store_config config);
+
+  // -- reads ----------------------------------------------------------------
+
+  /// The entry of `key`; a tombstone with the absent version when missing.
+  entry lookup(const std::string& key) const;
+
+  /// The version `try_set` compares with: absent for missing or deleted keys.
+  version current_version(const std::string& key) const;
+
+  // -- local writes ---------------------------------------------------------
+
+  /// Stamps, applies and publishes a batch of sets (one item is a batch of
+  /// one). Every value is decoded before any is applied.
+  caf::expected<write_outcome> set(std::vector<write_item> items);
+
+  /// Writes tombstones for `keys`, known or not.
+  caf::expected<write_outcome> erase(const std::vector<std::string>& keys);
+
+  /// Writes `item` only if the key's version equals `expected`.
+  caf::expected<write_outcome> try_set(write_item item,
+                                       const version& expected);
+
+  /// Hydrates an empty store: no events, no broadcast.
+  caf::error seed(std::vector<write_item> items);
+
+  // -- replication ----------------------------------------------------------
+
+  /// Applies a wire message from the transport; returns the events of the
+  /// entries that changed. Reports what it drops.
+  std::vector<event> apply_remote(const bytes& payload);
+
+  /// Merges a snapshot under last-write-wins; returns the events of the
+  /// entries it adopted. Reports entries it cannot decode.
+  std::vector<event> merge_snapshot(const bytes& payload);
+
+  /// Drops the tombstones that still carry the reported version.
+  uint64_t expire(const std::vector<expired_tombstone>& tombstones);
+
+  // -- helpers --------------------------------------------------------------
+
+  /// Applies one change under last-write-wins; returns the event when the
+  /// entry changed.
+  std::optional<event> apply(event change);
+
+  /// Makes staged changes visible and refreshes the gauges.
+  void publish();
+
+  /// Hands a non-fatal error to the error handler and the log.
+  void report(const caf::error& err) const;
+
+  /// Marks the replica dirty; returns whether the snapshotter needs a wake-up.
+  bool mark_dirty();
+
+  store_config cfg;
+  std::string topic;
+  std::string node_id;
+  hybrid_clock clock{system_wall_clock()};
+  uint64_t seq = 0;
+  bool closed = false;
+  /// Whether the snapshot has been loaded and `open` may answer.
+  bool ready = false;
+  watch_id next_watch_id = 1;
+  /// Set by the store, cleared by the snapshotter when it takes a snapshot.
+  std::shared_ptr<std::atomic<bool>> dirty;
+  watcher_registry_actor registry;
+  snapshotter_actor snapshotter;
+  gc_actor gc;
+
+private:
+  caf::error decode_values(std::vector<event>& changes) const;
+  caf::expected<write_outcome> commit(std::vector<event> changes,
+                                      uint64_t writes);
+};
+
+/// The store actor of one topic.
+store_actor::behavior_type
+store(store_actor::stateful_pointer<store_state> self, store_config cfg);
+
+} // namespace podshare::actors

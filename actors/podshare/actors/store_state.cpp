@@ -1,0 +1,268 @@
+#include "podshare/actors/store.hpp"
+
+#include "podshare/error.hpp"
+#include "podshare/wire.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace podshare::actors {
+
+void store_state::init(store_config config) {
+  cfg = std::move(config);
+  topic = cfg.topic;
+  node_id = cfg.options.node_id;
+  clock = hybrid_clock{cfg.options.wall_clock};
+  dirty = std::make_shared<std::atomic<bool>>(false);
+}
+
+// -- reads --------------------------------------------------------------------
+
+entry store_state::lookup(const std::string& key) const {
+  if (auto* x = cfg.map->find(key))
+    return *x;
+  entry missing;
+  missing.key = key;
+  missing.tombstone = true;
+  return missing;
+}
+
+version store_state::current_version(const std::string& key) const {
+  auto* x = cfg.map->find(key);
+  return x != nullptr && !x->tombstone ? x->version : version{};
+}
+
+// -- local writes -------------------------------------------------------------
+
+caf::expected<write_outcome> store_state::set(std::vector<write_item> items) {
+  if (closed)
+    return caf::make_error(ec::closed, "set on closed store " + topic);
+  std::vector<event> changes;
+  changes.reserve(items.size());
+  for (auto& item : items) {
+    event change;
+    change.kind = event_kind::set;
+    change.key = std::move(item.key);
+    change.value = std::move(item.value);
+    change.decoded = std::move(item.decoded);
+    changes.push_back(std::move(change));
+  }
+  if (auto err = decode_values(changes))
+    return err;
+  auto n = changes.size();
+  return commit(std::move(changes), n);
+}
+
+caf::expected<write_outcome>
+store_state::erase(const std::vector<std::string>& keys) {
+  if (closed)
+    return caf::make_error(ec::closed, "erase on closed store " + topic);
+  std::vector<event> changes(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    changes[i].kind = event_kind::erase;
+    changes[i].key = keys[i];
+  }
+  return commit(std::move(changes), keys.size());
+}
+
+caf::expected<write_outcome> store_state::try_set(write_item item,
+                                                  const version& expected) {
+  if (closed)
+    return caf::make_error(ec::closed, "try_set on closed store " + topic);
+  if (current_version(item.key) != expected)
+    return caf::make_error(ec::version_mismatch, item.key);
+  std::vector<write_item> items;
+  items.push_back(std::move(item));
+  return set(std::move(items));
+}
+
+caf::error store_state::seed(std::vector<write_item> items) {
+  if (closed)
+    return caf::make_error(ec::closed, "seed on closed store " + topic);
+  if (cfg.map->live_count() + cfg.map->tombstone_count() > 0)
+    return caf::make_error(ec::seed_on_non_empty_store, topic);
+  std::vector<event> changes;
+  changes.reserve(items.size());
+  for (auto& item : items)
+    changes.push_back(
+      event{event_kind::set, item.key, item.value, item.decoded, {}});
+  if (auto err = decode_values(changes))
+    return err;
+  auto timestamp = clock.issue();
+  for (auto& change : changes) {
+    change.version = version{timestamp, node_id, ++seq};
+    apply(std::move(change));
+  }
+  publish();
+  return caf::none;
+}
+
+caf::error store_state::decode_values(std::vector<event>& changes) const {
+  for (auto& change : changes) {
+    if (change.kind != event_kind::set || change.decoded != nullptr)
+      continue;
+    auto decoded = cfg.values->decode(change.value.data(), change.value.size());
+    if (!decoded)
+      return caf::make_error(ec::decode_failed, "value of " + change.key);
+    change.decoded = std::move(*decoded);
+  }
+  return caf::none;
+}
+
+caf::expected<write_outcome> store_state::commit(std::vector<event> changes,
+                                                 uint64_t writes) {
+  // One timestamp for the batch, a seq per item (spec §4).
+  auto timestamp = clock.issue();
+  for (auto& change : changes)
+    change.version = version{timestamp, node_id, ++seq};
+  write_outcome result;
+  result.payload = wire::encode_events(cfg.options.wire, changes);
+  result.versions.reserve(changes.size());
+  for (auto& change : changes) {
+    result.versions.push_back(change.version);
+    if (auto applied = apply(std::move(change)))
+      result.events.push_back(std::move(*applied));
+  }
+  detail::counters::add(cfg.counters->writes_local, writes);
+  publish();
+  return result;
+}
+
+// -- replication --------------------------------------------------------------
+
+std::vector<event> store_state::apply_remote(const bytes& payload) {
+  auto decoded = wire::decode_events(payload.data(), payload.size());
+  if (!decoded) {
+    report(decoded.error());
+    return {};
+  }
+  auto& changes = *decoded;
+  // Our own messages come back from transports that deliver to the sender.
+  changes.erase(std::remove_if(changes.begin(), changes.end(),
+                               [this](const event& x) {
+                                 return x.version.origin == node_id;
+                               }),
+                changes.end());
+  if (changes.empty())
+    return {};
+  auto max_skew = cfg.options.max_clock_skew.count();
+  if (max_skew > 0) {
+    auto now = clock.wall_now();
+    for (auto& change : changes) {
+      auto skew = change.version.timestamp - now;
+      if (skew > max_skew || -skew > max_skew) {
+        report(caf::make_error(ec::clock_skew,
+                               "message from " + change.version.origin
+                                 + " is off by "
+                                 + std::to_string(skew / 1000000) + " ms"));
+        break;
+      }
+    }
+  }
+  if (auto err = decode_values(changes)) {
+    report(err);
+    return {};
+  }
+  std::vector<event> result;
+  for (auto& change : changes)
+    if (auto applied = apply(std::move(change)))
+      result.push_back(std::move(*applied));
+  publish();
+  return result;
+}
+
+std::vector<event> store_state::merge_snapshot(const bytes& payload) {
+  if (payload.empty())
+    return {};
+  auto decoded = wire::decode_snapshot(payload.data(), payload.size());
+  if (!decoded) {
+    report(caf::make_error(ec::snapshot_failed, "cannot decode the snapshot of "
+                                                  + topic + ": "
+                                                  + describe(decoded.error())));
+    return {};
+  }
+  std::vector<event> result;
+  for (auto& change : *decoded) {
+    if (change.kind == event_kind::set) {
+      auto value = cfg.values->decode(change.value.data(), change.value.size());
+      if (!value) {
+        report(
+          caf::make_error(ec::decode_failed, "snapshot entry " + change.key));
+        continue;
+      }
+      change.decoded = std::move(*value);
+    }
+    if (auto applied = apply(std::move(change)))
+      result.push_back(std::move(*applied));
+  }
+  publish();
+  return result;
+}
+
+uint64_t store_state::expire(const std::vector<expired_tombstone>& xs) {
+  uint64_t dropped = 0;
+  for (auto& x : xs) {
+    auto* current = cfg.map->find(x.key);
+    if (current != nullptr && current->tombstone
+        && current->version == x.version && cfg.map->remove(x.key))
+      ++dropped;
+  }
+  if (dropped > 0) {
+    detail::counters::add(cfg.counters->tombstones_gced, dropped);
+    publish();
+  }
+  return dropped;
+}
+
+// -- helpers ------------------------------------------------------------------
+
+std::optional<event> store_state::apply(event change) {
+  clock.observe(change.version.timestamp);
+  auto* current = cfg.map->find(change.key);
+  if (current != nullptr) {
+    if (current->version == change.version)
+      return std::nullopt; // A duplicate, e.g. from a second path.
+    if (change.version < current->version) {
+      detail::counters::add(cfg.counters->writes_rejected);
+      return std::nullopt;
+    }
+  }
+  auto& merge = cfg.values->merge;
+  if (change.kind == event_kind::set && merge && current != nullptr
+      && !current->tombstone && current->decoded) {
+    // Every replica joins against its own state; the wire keeps the
+    // unmerged value.
+    change.decoded = merge(current->decoded.get(), change.decoded.get());
+    if (auto encoded = cfg.values->encode(change.decoded.get()))
+      change.value = std::move(*encoded);
+    else
+      report(encoded.error());
+  }
+  entry stored{change.key, change.version, change.value, change.decoded,
+               change.kind == event_kind::erase};
+  cfg.map->put(std::move(stored));
+  detail::counters::add(cfg.counters->writes_applied);
+  return change;
+}
+
+void store_state::publish() {
+  cfg.map->publish();
+  detail::counters::set(cfg.counters->keys, cfg.map->live_count());
+  detail::counters::set(cfg.counters->tombstones, cfg.map->tombstone_count());
+}
+
+void store_state::report(const caf::error& err) const {
+  if (cfg.options.logger)
+    cfg.options.logger->warn("podshare store {} ({}): {}", topic, node_id,
+                             describe(err));
+  if (cfg.options.error_handler)
+    cfg.options.error_handler(err);
+}
+
+bool store_state::mark_dirty() {
+  return !dirty->exchange(true);
+}
+
+} // namespace podshare::actors

@@ -1,0 +1,177 @@
+#include "podshare/actors/watcher_registry.hpp"
+
+#include "podshare/error.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <algorithm>
+
+namespace podshare::actors {
+
+// -- state --------------------------------------------------------------------
+
+std::vector<watcher_registry_state::delivery>
+watcher_registry_state::dispatch(const std::vector<event>& events,
+                                 std::vector<watcher>& dropped) {
+  std::vector<delivery> result;
+  uint64_t dispatched = 0;
+  auto overflows = [&](watcher& w) {
+    if (w.queue) {
+      for (auto& x : events)
+        if (w.filter.matches(x)) {
+          if (!w.queue->try_push(x))
+            return true;
+          ++dispatched;
+        }
+      return false;
+    }
+    delivery d{w.id, w.actor, {}};
+    for (auto& x : events)
+      if (w.filter.matches(x))
+        d.events.push_back(x);
+    if (d.events.empty())
+      return false;
+    if (w.in_flight + d.events.size() > cfg.buffer)
+      return true;
+    w.in_flight += d.events.size();
+    dispatched += d.events.size();
+    result.push_back(std::move(d));
+    return false;
+  };
+  auto first_dropped
+    = std::stable_partition(watchers.begin(), watchers.end(),
+                            [&](watcher& w) { return !overflows(w); });
+  std::move(first_dropped, watchers.end(), std::back_inserter(dropped));
+  watchers.erase(first_dropped, watchers.end());
+  detail::counters::add(cfg.counters->events_dispatched, dispatched);
+  return result;
+}
+
+void watcher_registry_state::add(watcher x) {
+  watchers.push_back(std::move(x));
+  detail::counters::set(cfg.counters->watchers_active, watchers.size());
+}
+
+std::optional<watcher_registry_state::watcher>
+watcher_registry_state::remove(watch_id id) {
+  auto i = std::find_if(watchers.begin(), watchers.end(),
+                        [id](const watcher& w) { return w.id == id; });
+  if (i == watchers.end())
+    return std::nullopt;
+  auto result = std::move(*i);
+  watchers.erase(i);
+  detail::counters::set(cfg.counters->watchers_active, watchers.size());
+  return result;
+}
+
+void watcher_registry_state::acknowledge(watch_id id, size_t n) {
+  for (auto& w : watchers)
+    if (w.id == id) {
+      w.in_flight -= std::min(n, w.in_flight);
+      return;
+    }
+}
+
+std::vector<watcher_registry_state::watcher>
+watcher_registry_state::take_all() {
+  auto result = std::move(watchers);
+  watchers.clear();
+  detail::counters::set(cfg.counters->watchers_active, 0);
+  return result;
+}
+
+// -- behavior -----------------------------------------------------------------
+
+namespace {
+
+using self_pointer
+  = watcher_registry_actor::stateful_pointer<watcher_registry_state>;
+
+void end_watch(self_pointer self, watcher_registry_state::watcher& w,
+               watch_end why) {
+  if (w.queue)
+    w.queue->end(why);
+  else
+    self->send(w.actor, watch_end_atom::value, w.id, why);
+}
+
+void drop(self_pointer self, watcher_registry_state::watcher& w) {
+  end_watch(self, w, watch_end::dropped);
+  detail::counters::add(self->state.cfg.counters->watchers_dropped);
+  if (self->state.cfg.error_handler)
+    self->state.cfg.error_handler(caf::make_error(
+      ec::watcher_dropped, "watch " + std::to_string(w.id) + " fell behind"));
+}
+
+void deliver(self_pointer self, watcher_registry_state::delivery& d) {
+  auto id = d.id;
+  auto n = d.events.size();
+  self
+    ->request(d.actor, caf::infinite, event_atom::value, id,
+              std::move(d.events))
+    .then([self, id, n]() { self->state.acknowledge(id, n); },
+          // The watcher is gone: forget it without a report.
+          [self, id](caf::error&) { self->state.remove(id); });
+}
+
+template <class Sink>
+void add(self_pointer self, watch_id id, watch_filter& filter, Sink& sink) {
+  watcher_registry_state::watcher w;
+  w.id = id;
+  w.filter = std::move(filter);
+  if constexpr (std::is_same<Sink, watcher_actor>::value) {
+    self->monitor(sink);
+    w.actor = std::move(sink);
+  } else {
+    w.queue = std::move(sink);
+  }
+  // Watching a closed store yields an ended stream.
+  if (self->state.closed)
+    end_watch(self, w, watch_end::closed);
+  else
+    self->state.add(std::move(w));
+}
+
+} // namespace
+
+watcher_registry_actor::behavior_type watcher_registry(self_pointer self,
+                                                       registry_config cfg) {
+  self->state.cfg = std::move(cfg);
+  self->set_down_handler([self](const caf::down_msg& msg) {
+    auto& ws = self->state.watchers;
+    for (auto& w : ws)
+      if (w.actor && w.actor.address() == msg.source) {
+        self->state.remove(w.id);
+        return;
+      }
+  });
+  return {
+    [=](event_atom, const std::vector<event>& events) {
+      std::vector<watcher_registry_state::watcher> dropped;
+      auto deliveries = self->state.dispatch(events, dropped);
+      for (auto& w : dropped)
+        drop(self, w);
+      if (!dropped.empty())
+        detail::counters::set(self->state.cfg.counters->watchers_active,
+                              self->state.watchers.size());
+      for (auto& d : deliveries)
+        deliver(self, d);
+    },
+    [=](watch_atom, watch_id id, watch_filter& filter, watcher_actor& sink) {
+      add(self, id, filter, sink);
+    },
+    [=](watch_atom, watch_id id, watch_filter& filter,
+        std::shared_ptr<watch_queue>& sink) { add(self, id, filter, sink); },
+    [=](cancel_atom, watch_id id) {
+      if (auto w = self->state.remove(id))
+        end_watch(self, *w, watch_end::cancelled);
+    },
+    [=](close_atom) {
+      self->state.closed = true;
+      for (auto& w : self->state.take_all())
+        end_watch(self, w, watch_end::closed);
+    },
+  };
+}
+
+} // namespace podshare::actors

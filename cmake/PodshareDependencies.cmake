@@ -1,0 +1,9 @@
+# Every third-party package podshare builds on; docs/dependencies.md says why
+# each one is there. All come from Debian 12 (scripts/setup installs them).
+find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(CAF 0.17 REQUIRED)
+# libmsgpack-dev's config would be found first and is the C library only.
+find_package(msgpackc-cxx CONFIG REQUIRED CONFIGS msgpack-config.cmake)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(spdlog 1.10 REQUIRED)

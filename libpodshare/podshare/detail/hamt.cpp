@@ -1,0 +1,268 @@
+#include "podshare/detail/hamt.hpp"
+
+#include <cstring>
+#include <new>
+
+namespace podshare::detail {
+
+namespace {
+
+constexpr unsigned bits_per_level = 5;
+constexpr unsigned hash_bits = 64;
+
+node_ref tag_leaf(entry_node* leaf) {
+  return reinterpret_cast<node_ref>(leaf) | 1;
+}
+
+unsigned index_at(uint64_t hash, unsigned shift) {
+  return static_cast<unsigned>((hash >> shift) & 31u);
+}
+
+unsigned position(uint32_t bitmap, uint32_t bit) {
+  return static_cast<unsigned>(__builtin_popcount(bitmap & (bit - 1)));
+}
+
+void delete_leaf(void* ptr) {
+  delete static_cast<entry_node*>(ptr);
+}
+
+void delete_inner(void* ptr) {
+  ::operator delete(ptr);
+}
+
+} // namespace
+
+hamt::~hamt() {
+  free_tree(root_);
+  for (auto& g : garbage_)
+    g.release(g.ptr);
+}
+
+const entry_node* hamt::find(node_ref node, uint64_t hash,
+                             std::string_view key) {
+  unsigned shift = 0;
+  while (node != 0) {
+    if (is_leaf(node)) {
+      auto* leaf = as_leaf(node);
+      return leaf->hash == hash && leaf->data.key == key ? leaf : nullptr;
+    }
+    auto* in = reinterpret_cast<const inner*>(node);
+    if (in->collision != 0) {
+      for (uint16_t i = 0; i < in->count; ++i) {
+        auto* leaf = as_leaf(children(in)[i]);
+        if (leaf->data.key == key)
+          return leaf;
+      }
+      return nullptr;
+    }
+    auto bit = uint32_t{1} << index_at(hash, shift);
+    if ((in->bitmap & bit) == 0)
+      return nullptr;
+    node = children(in)[position(in->bitmap, bit)];
+    shift += bits_per_level;
+  }
+  return nullptr;
+}
+
+void hamt::put(entry_node* leaf) {
+  root_ = assoc(root_, 0, leaf);
+}
+
+bool hamt::remove(uint64_t hash, std::string_view key) {
+  bool removed = false;
+  root_ = dissoc(root_, 0, hash, key, removed);
+  return removed;
+}
+
+std::vector<garbage> hamt::seal() {
+  ++generation_;
+  std::vector<garbage> result;
+  result.swap(garbage_);
+  return result;
+}
+
+void hamt::free_tree(node_ref node) {
+  if (node == 0)
+    return;
+  if (is_leaf(node)) {
+    delete as_leaf(node);
+    return;
+  }
+  auto* in = reinterpret_cast<inner*>(node);
+  for (uint16_t i = 0; i < in->count; ++i)
+    free_tree(children(in)[i]);
+  ::operator delete(in);
+}
+
+hamt::inner* hamt::make_inner(uint32_t bitmap, uint16_t count,
+                              bool collision) {
+  auto* mem = ::operator new(sizeof(inner) + count * sizeof(node_ref));
+  auto* in = new (mem) inner{generation_, bitmap, count,
+                             static_cast<uint16_t>(collision ? 1 : 0)};
+  return in;
+}
+
+void hamt::drop(inner* node) {
+  // A node of this generation was never published: no reader can hold it.
+  if (node->generation == generation_)
+    ::operator delete(node);
+  else
+    garbage_.push_back({node, delete_inner});
+}
+
+void hamt::drop_leaf(const entry_node* leaf) {
+  garbage_.push_back({const_cast<entry_node*>(leaf), delete_leaf});
+}
+
+node_ref hamt::join(node_ref existing, entry_node* leaf, unsigned shift) {
+  auto* old = as_leaf(existing);
+  if (shift >= hash_bits) {
+    auto* in = make_inner(0, 2, true);
+    auto* kids = const_cast<node_ref*>(children(in));
+    kids[0] = existing;
+    kids[1] = tag_leaf(leaf);
+    return reinterpret_cast<node_ref>(in);
+  }
+  auto old_index = index_at(old->hash, shift);
+  auto new_index = index_at(leaf->hash, shift);
+  if (old_index == new_index) {
+    auto* in = make_inner(uint32_t{1} << old_index, 1, false);
+    const_cast<node_ref*>(children(in))[0]
+      = join(existing, leaf, shift + bits_per_level);
+    return reinterpret_cast<node_ref>(in);
+  }
+  auto* in = make_inner((uint32_t{1} << old_index) | (uint32_t{1} << new_index),
+                        2, false);
+  auto* kids = const_cast<node_ref*>(children(in));
+  bool old_first = old_index < new_index;
+  kids[old_first ? 0 : 1] = existing;
+  kids[old_first ? 1 : 0] = tag_leaf(leaf);
+  return reinterpret_cast<node_ref>(in);
+}
+
+node_ref hamt::assoc(node_ref node, unsigned shift, entry_node* leaf) {
+  if (node == 0)
+    return tag_leaf(leaf);
+  if (is_leaf(node)) {
+    auto* old = as_leaf(node);
+    if (old->hash == leaf->hash && old->data.key == leaf->data.key) {
+      drop_leaf(old);
+      return tag_leaf(leaf);
+    }
+    return join(node, leaf, shift);
+  }
+  auto* in = reinterpret_cast<inner*>(node);
+  auto* kids = const_cast<node_ref*>(children(in));
+  unsigned pos = 0;
+  bool present = false;
+  uint32_t bit = 0;
+  if (in->collision != 0) {
+    for (; pos < in->count; ++pos)
+      if (as_leaf(kids[pos])->data.key == leaf->data.key) {
+        present = true;
+        break;
+      }
+  } else {
+    bit = uint32_t{1} << index_at(leaf->hash, shift);
+    pos = position(in->bitmap, bit);
+    present = (in->bitmap & bit) != 0;
+  }
+  if (present) {
+    auto child = in->collision != 0
+                   ? (drop_leaf(as_leaf(kids[pos])), tag_leaf(leaf))
+                   : assoc(kids[pos], shift + bits_per_level, leaf);
+    if (in->generation == generation_) {
+      kids[pos] = child;
+      return node;
+    }
+    auto* copy = make_inner(in->bitmap, in->count, in->collision != 0);
+    auto* copy_kids = const_cast<node_ref*>(children(copy));
+    std::memcpy(copy_kids, kids, in->count * sizeof(node_ref));
+    copy_kids[pos] = child;
+    drop(in);
+    return reinterpret_cast<node_ref>(copy);
+  }
+  auto* grown = make_inner(in->bitmap | bit,
+                           static_cast<uint16_t>(in->count + 1),
+                           in->collision != 0);
+  auto* grown_kids = const_cast<node_ref*>(children(grown));
+  std::memcpy(grown_kids, kids, pos * sizeof(node_ref));
+  grown_kids[pos] = tag_leaf(leaf);
+  std::memcpy(grown_kids + pos + 1, kids + pos,
+              (in->count - pos) * sizeof(node_ref));
+  drop(in);
+  return reinterpret_cast<node_ref>(grown);
+}
+
+node_ref hamt::dissoc(node_ref node, unsigned shift, uint64_t hash,
+                      std::string_view key, bool& removed) {
+  if (node == 0)
+    return 0;
+  if (is_leaf(node)) {
+    auto* leaf = as_leaf(node);
+    if (leaf->hash != hash || leaf->data.key != key)
+      return node;
+    removed = true;
+    drop_leaf(leaf);
+    return 0;
+  }
+  auto* in = reinterpret_cast<inner*>(node);
+  auto* kids = children(in);
+  unsigned pos = 0;
+  uint32_t bit = 0;
+  node_ref child = 0;
+  if (in->collision != 0) {
+    for (; pos < in->count; ++pos)
+      if (as_leaf(kids[pos])->data.key == key)
+        break;
+    if (pos == in->count)
+      return node;
+    removed = true;
+    drop_leaf(as_leaf(kids[pos]));
+  } else {
+    bit = uint32_t{1} << index_at(hash, shift);
+    if ((in->bitmap & bit) == 0)
+      return node;
+    pos = position(in->bitmap, bit);
+    child = dissoc(kids[pos], shift + bits_per_level, hash, key, removed);
+    if (!removed)
+      return node;
+    if (child != 0) {
+      // A lone leaf below this node may stand here instead.
+      if (in->count == 1 && is_leaf(child)) {
+        drop(in);
+        return child;
+      }
+      if (in->generation == generation_) {
+        const_cast<node_ref*>(kids)[pos] = child;
+        return node;
+      }
+      auto* copy = make_inner(in->bitmap, in->count, false);
+      auto* copy_kids = const_cast<node_ref*>(children(copy));
+      std::memcpy(copy_kids, kids, in->count * sizeof(node_ref));
+      copy_kids[pos] = child;
+      drop(in);
+      return reinterpret_cast<node_ref>(copy);
+    }
+  }
+  // The child at `pos` is gone: shrink this node.
+  auto count = static_cast<uint16_t>(in->count - 1);
+  if (count == 0) {
+    drop(in);
+    return 0;
+  }
+  if (count == 1 && is_leaf(kids[pos == 0 ? 1 : 0])) {
+    auto survivor = kids[pos == 0 ? 1 : 0];
+    drop(in);
+    return survivor;
+  }
+  auto* shrunk = make_inner(in->bitmap & ~bit, count, in->collision != 0);
+  auto* shrunk_kids = const_cast<node_ref*>(children(shrunk));
+  std::memcpy(shrunk_kids, kids, pos * sizeof(node_ref));
+  std::memcpy(shrunk_kids + pos, kids + pos + 1,
+              (count - pos) * sizeof(node_ref));
+  drop(in);
+  return reinterpret_cast<node_ref>(shrunk);
+}
+
+} // namespace podshare::detail

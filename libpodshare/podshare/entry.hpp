@@ -1,0 +1,34 @@
+#pragma once
+
+#include "podshare/bytes.hpp"
+#include "podshare/value_ops.hpp"
+#include "podshare/version.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <string>
+
+namespace podshare {
+
+/// One key's state in a replica: a live value or a tombstone, and the version
+/// that put it there.
+struct entry {
+  std::string key;
+  podshare::version version;
+  /// The value as its codec encoded it; empty for tombstones.
+  bytes value;
+  /// The decoded value; null for tombstones and for entries that crossed a
+  /// process boundary.
+  erased_value decoded;
+  /// Whether the key is deleted; a missing key reads as a tombstone with the
+  /// absent version.
+  bool tombstone = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, entry& x) {
+  return f(caf::meta::type_name("entry"), x.key, x.version, x.value,
+           x.tombstone);
+}
+
+} // namespace podshare

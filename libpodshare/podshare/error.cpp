@@ -1,0 +1,53 @@
+#include "podshare/error.hpp"
+
+#include <caf/deep_to_string.hpp>
+#include <caf/message.hpp>
+
+namespace podshare {
+
+const char* to_string(ec code) {
+  switch (code) {
+    case ec::none: return "none";
+    case ec::closed: return "closed";
+    case ec::broadcast_failed: return "broadcast_failed";
+    case ec::seed_on_non_empty_store: return "seed_on_non_empty_store";
+    case ec::encode_failed: return "encode_failed";
+    case ec::decode_failed: return "decode_failed";
+    case ec::unsupported_protocol_version:
+      return "unsupported_protocol_version";
+    case ec::timeout: return "timeout";
+    case ec::invalid_argument: return "invalid_argument";
+    case ec::transport_closed: return "transport_closed";
+    case ec::unknown_message_kind: return "unknown_message_kind";
+    case ec::clock_skew: return "clock_skew";
+    case ec::version_mismatch: return "version_mismatch";
+    case ec::snapshot_failed: return "snapshot_failed";
+    case ec::watcher_dropped: return "watcher_dropped";
+    case ec::transport_failed: return "transport_failed";
+  }
+  return "unknown";
+}
+
+std::string render_error(uint8_t code, const std::string& context) {
+  std::string result = "podshare: ";
+  result += to_string(static_cast<ec>(code));
+  if (!context.empty()) {
+    result += " (";
+    result += context;
+    result += ")";
+  }
+  return result;
+}
+
+std::string describe(const caf::error& err) {
+  if (err.category() != error_category)
+    return caf::to_string(err);
+  auto& context = err.context();
+  if (context.empty())
+    return render_error(err.code(), {});
+  if (context.match_elements<std::string>())
+    return render_error(err.code(), context.get_as<std::string>(0));
+  return render_error(err.code(), caf::deep_to_string(context));
+}
+
+} // namespace podshare

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "podshare/bytes.hpp"
+#include "podshare/version.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace podshare {
+
+/// What a change did to a key.
+enum class event_kind : uint8_t {
+  set = 0,
+  erase = 1,
+};
+
+/// Returns `"set"` or `"delete"`, the names used on the wire.
+const char* to_string(event_kind kind);
+
+/// One change applied to the local replica, as watchers see it.
+struct event {
+  event_kind kind = event_kind::set;
+  std::string key;
+  /// The value as its codec encoded it; empty for deletes. With a merger this
+  /// is the merged value that the store now holds.
+  podshare::bytes value;
+  /// The decoded value, shared with the store's map; null for deletes and
+  /// for events that crossed a process boundary.
+  std::shared_ptr<const void> decoded;
+  /// The version the change carried (origin, timestamp, seq).
+  podshare::version version;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event& x) {
+  // The decoded value is process-local; a receiver decodes `value` itself.
+  return f(caf::meta::type_name("event"), x.kind, x.key, x.value, x.version);
+}
+
+} // namespace podshare

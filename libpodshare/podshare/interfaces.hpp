@@ -1,0 +1,224 @@
+#pragma once
+
+#include "podshare/bytes.hpp"
+#include "podshare/entry.hpp"
+#include "podshare/event.hpp"
+#include "podshare/stats.hpp"
+#include "podshare/version.hpp"
+#include "podshare/watch.hpp"
+#include "podshare/write_item.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/timespan.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+/// Every actor interface of podshare. Each message starts with an atom.
+namespace podshare {
+
+// -- atoms (at most 10 characters) --------------------------------------------
+
+using caf::close_atom;
+using caf::flush_atom;
+using caf::get_atom;
+using caf::ok_atom;
+using caf::open_atom;
+using caf::publish_atom;
+using caf::subscribe_atom;
+using caf::tick_atom;
+using caf::unsubscribe_atom;
+
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using dirty_atom = caf::atom_constant<caf::atom("dirty")>;
+using erase_atom = caf::atom_constant<caf::atom("erase")>;
+using erase_many_atom = caf::atom_constant<caf::atom("erase_many")>;
+using event_atom = caf::atom_constant<caf::atom("event")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using fetch_snap_atom = caf::atom_constant<caf::atom("fetch_snap")>;
+using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
+using resync_atom = caf::atom_constant<caf::atom("resync")>;
+using seed_atom = caf::atom_constant<caf::atom("seed")>;
+using set_atom = caf::atom_constant<caf::atom("set")>;
+using set_many_atom = caf::atom_constant<caf::atom("set_many")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using store_snap_atom = caf::atom_constant<caf::atom("store_snap")>;
+using try_set_atom = caf::atom_constant<caf::atom("try_set")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using watch_end_atom = caf::atom_constant<caf::atom("watch_end")>;
+
+/// A watch's id, unique within its store.
+using watch_id = uint64_t;
+
+// -- subscriber ---------------------------------------------------------------
+
+/// What a transport delivers to: a store, subscribed to its topic.
+///
+/// ~~~
+/// deliver(topic, payload)   // a message published on the topic
+/// resync(topic)             // messages may have been lost: refresh
+/// ~~~
+using subscriber_actor = caf::typed_actor<
+  // Delivers one wire message (an event or a batch) published on `topic`.
+  caf::reacts_to<deliver_atom, std::string, bytes>,
+  // Tells the store that messages on `topic` may have been lost.
+  caf::reacts_to<resync_atom, std::string>>;
+
+// -- transport ----------------------------------------------------------------
+
+/// A transport backend (spec §11). The application owns its lifetime.
+///
+/// ~~~
+/// publish(topic, payload) -> ok            // fan out to every subscriber
+/// subscribe(topic, subscriber) -> ok
+/// unsubscribe(topic, subscriber)
+/// store_snap(topic, payload) -> ok         // persist the latest snapshot
+/// fetch_snap(topic) -> payload             // empty: there is none
+/// close()                                  // later calls fail
+/// ~~~
+using transport_actor = caf::typed_actor<
+  // Fans `payload` out to every subscriber of `topic`, the sender included.
+  caf::replies_to<publish_atom, std::string, bytes>::with<ok_atom>,
+  // Adds a subscriber to `topic`.
+  caf::replies_to<subscribe_atom, std::string, subscriber_actor>::with<
+    ok_atom>,
+  // Removes a subscriber from `topic`.
+  caf::reacts_to<unsubscribe_atom, std::string, subscriber_actor>,
+  // Stores the latest snapshot of `topic`, replacing the previous one.
+  caf::replies_to<store_snap_atom, std::string, bytes>::with<ok_atom>,
+  // Fetches the latest snapshot of `topic`; empty bytes when there is none.
+  caf::replies_to<fetch_snap_atom, std::string>::with<bytes>,
+  // Closes the transport: later calls fail with `transport_closed`.
+  caf::reacts_to<close_atom>>;
+
+// -- watcher ------------------------------------------------------------------
+
+/// An actor that watches a store.
+///
+/// ~~~
+/// event(id, events)      // a request: the registry counts unanswered ones
+///                        // as the watcher's buffer
+/// watch_end(id, why)     // the stream ended; no events follow
+/// ~~~
+using watcher_actor = caf::typed_actor<
+  // Events in apply order; answering it frees buffer space.
+  caf::reacts_to<event_atom, watch_id, std::vector<event>>,
+  // The end of the stream.
+  caf::reacts_to<watch_end_atom, watch_id, watch_end>>;
+
+// -- store --------------------------------------------------------------------
+
+/// The store of one topic: the only writer of its replica. Local readers
+/// read the replica directly; these messages serve actors, here or remote.
+///
+/// ~~~
+/// open() -> ok                          // once hydrated from the snapshot
+/// close(timeout) -> ok                  // flush; end watches; refuse writes
+/// get(key) -> entry                     // tombstone + absent version if none
+/// stats() -> stats
+/// set(item) -> version
+/// erase(key) -> version
+/// set_many(items) -> versions           // all or nothing
+/// erase_many(keys) -> versions
+/// seed(items) -> ok                     // empty store only; no events
+/// try_set(item, expected) -> version    // version_mismatch otherwise
+/// refresh() -> adopted entries
+/// watch(filter, watcher) -> id
+/// watch(filter, queue) -> id            // a blocking watcher (local only)
+/// cancel(id)
+/// deliver(topic, payload)               // from the transport
+/// resync(topic)                         // from the transport
+/// expire(tombstones)                    // from the GC and the snapshotter
+/// ~~~
+using store_actor = caf::typed_actor<
+  // Answers once the store has loaded the transport's snapshot.
+  caf::replies_to<open_atom>::with<ok_atom>,
+  // Closes the store, flushing a final snapshot within the timeout.
+  caf::replies_to<close_atom, caf::timespan>::with<ok_atom>,
+  // Reads one entry.
+  caf::replies_to<get_atom, std::string>::with<entry>,
+  // Reads the counters.
+  caf::replies_to<stats_atom>::with<stats>,
+  // Writes one value.
+  caf::replies_to<set_atom, write_item>::with<version>,
+  // Deletes one key.
+  caf::replies_to<erase_atom, std::string>::with<version>,
+  // Writes a batch, atomically.
+  caf::replies_to<set_many_atom, std::vector<write_item>>::with<
+    std::vector<version>>,
+  // Deletes a batch of keys, atomically.
+  caf::replies_to<erase_many_atom, std::vector<std::string>>::with<
+    std::vector<version>>,
+  // Hydrates an empty store: no broadcast, no events.
+  caf::replies_to<seed_atom, std::vector<write_item>>::with<ok_atom>,
+  // Writes only if the key's version equals the expected one.
+  caf::replies_to<try_set_atom, write_item, version>::with<version>,
+  // Merges the transport's snapshot; answers how many entries it adopted.
+  caf::replies_to<refresh_atom>::with<uint64_t>,
+  // Adds an actor watcher.
+  caf::replies_to<watch_atom, watch_filter, watcher_actor>::with<watch_id>,
+  // Adds a blocking watcher.
+  caf::replies_to<watch_atom, watch_filter,
+                  std::shared_ptr<watch_queue>>::with<watch_id>,
+  // Ends a watch.
+  caf::reacts_to<cancel_atom, watch_id>,
+  // Applies a message from the transport.
+  caf::reacts_to<deliver_atom, std::string, bytes>,
+  // Refreshes after the transport may have lost messages.
+  caf::reacts_to<resync_atom, std::string>,
+  // Drops tombstones past their TTL, if unchanged since reported.
+  caf::reacts_to<expire_atom, std::vector<expired_tombstone>>>;
+
+// -- helpers of a store -------------------------------------------------------
+
+/// Fans a store's events out to its watchers.
+///
+/// ~~~
+/// event(events)                     // from the store, in apply order
+/// watch(id, filter, watcher|queue)
+/// cancel(id)
+/// close()                           // end every watch
+/// ~~~
+using watcher_registry_actor = caf::typed_actor<
+  // Events in apply order.
+  caf::reacts_to<event_atom, std::vector<event>>,
+  // Registers an actor watcher.
+  caf::reacts_to<watch_atom, watch_id, watch_filter, watcher_actor>,
+  // Registers a blocking watcher.
+  caf::reacts_to<watch_atom, watch_id, watch_filter,
+                 std::shared_ptr<watch_queue>>,
+  // Ends one watch.
+  caf::reacts_to<cancel_atom, watch_id>,
+  // Ends every watch: the store closed.
+  caf::reacts_to<close_atom>>;
+
+/// Persists a store's snapshots, debounced.
+///
+/// ~~~
+/// dirty()          // the replica changed
+/// tick()           // its own debounce timer
+/// flush() -> ok    // persist now if dirty (close)
+/// ~~~
+using snapshotter_actor = caf::typed_actor<
+  // The replica changed: persist within one snapshot interval.
+  caf::reacts_to<dirty_atom>,
+  // The debounce interval passed.
+  caf::reacts_to<tick_atom>,
+  // Persists now if anything changed since the last snapshot.
+  caf::replies_to<flush_atom>::with<ok_atom>>;
+
+/// Sweeps a store's expired tombstones.
+///
+/// ~~~
+/// tick()   // its own timer: scan and report expired tombstones
+/// ~~~
+using gc_actor = caf::typed_actor<
+  // The GC interval passed.
+  caf::reacts_to<tick_atom>>;
+
+} // namespace podshare

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "podshare/hybrid_clock.hpp"
+#include "podshare/value_ops.hpp"
+#include "podshare/wire.hpp"
+
+#include <caf/error.hpp>
+#include <caf/timespan.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace spdlog {
+class logger;
+} // namespace spdlog
+
+namespace podshare {
+
+/// Receives non-fatal errors: bad peer messages, snapshot failures, dropped
+/// watchers, clock skew. Called from the store's actors: keep it short.
+using error_handler = std::function<void(const caf::error&)>;
+
+/// How a store is opened. Defaults are those of spec §5.
+struct options {
+  /// The wire encoding this store sends; it accepts both.
+  wire::format wire = wire::format::msgpack;
+  /// This store's node id; empty picks 12 random bytes as 24 hex characters.
+  std::string node_id;
+  /// Hears of non-fatal errors; none by default.
+  podshare::error_handler error_handler;
+  /// Where the store logs; none by default.
+  std::shared_ptr<spdlog::logger> logger;
+  /// Events a watcher may have buffered before it is dropped.
+  size_t watch_buffer = 64;
+  /// How long after a write the snapshot is persisted (debounce).
+  caf::timespan snapshot_interval = std::chrono::milliseconds{200};
+  /// How long a tombstone is kept, by its version timestamp.
+  caf::timespan tombstone_ttl = std::chrono::hours{24};
+  /// How often the GC sweeps expired tombstones; zero disables the tick.
+  caf::timespan gc_interval = std::chrono::minutes{5};
+  /// A peer message further off our clock is reported (and still applied);
+  /// zero disables the check.
+  caf::timespan max_clock_skew = std::chrono::minutes{1};
+  /// How long a store waits for its transport to take a message or a
+  /// snapshot before it reports the failure.
+  caf::timespan transport_timeout = std::chrono::seconds{5};
+  /// How long the blocking facade waits for its store to answer.
+  caf::timespan call_timeout = std::chrono::seconds{30};
+  /// The wall clock behind the hybrid clock and the TTL; tests inject one.
+  podshare::wall_clock wall_clock;
+};
+
+} // namespace podshare

@@ -1,0 +1,135 @@
+#pragma once
+
+#include "podshare/detail/epoch.hpp"
+#include "podshare/detail/hamt.hpp"
+#include "podshare/entry.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace podshare {
+
+/// The local replica of one topic's map. The store actor is its only writer;
+/// any thread reads it without locks and without waiting for the writer.
+///
+/// The writer stages changes and then publishes them with one atomic store,
+/// so a reader sees a whole batch or none of it. Readers traverse the
+/// published root inside an epoch read; what the writer unlinks is freed two
+/// epochs later, when no reader can still reach it.
+class replica {
+public:
+  replica() = default;
+  replica(const replica&) = delete;
+  replica& operator=(const replica&) = delete;
+  ~replica();
+
+  /// Hashes a key the way the replica does.
+  static uint64_t hash(std::string_view key) {
+    return std::hash<std::string_view>{}(key);
+  }
+
+  // -- reading (any thread) -------------------------------------------------
+
+  /// Calls `f(const entry*)` with the published entry of `key` (null when
+  /// absent) and returns what `f` returns. The entry lives until `f` returns.
+  template <class F>
+  decltype(auto) read(std::string_view key, F&& f) const {
+    detail::read_guard guard;
+    auto* node = detail::hamt::find(published(), hash(key), key);
+    return f(node != nullptr ? &node->data : nullptr);
+  }
+
+  /// Calls `f(const entry&)` for every published entry, tombstones included,
+  /// all from one consistent state.
+  template <class F>
+  void for_each(F&& f) const {
+    detail::read_guard guard;
+    detail::hamt::for_each(published(), [&](const detail::entry_node& node) {
+      f(node.data);
+    });
+  }
+
+  /// A consistent state of a replica that stays readable on any thread, for
+  /// as long as the view lives (a snapshot build, a GC scan). Holding one
+  /// delays freeing what the writer unlinks meanwhile.
+  class pinned_view {
+  public:
+    pinned_view(std::shared_ptr<const replica> owner);
+    pinned_view(pinned_view&& other) noexcept;
+    pinned_view& operator=(pinned_view&&) = delete;
+    ~pinned_view();
+
+    /// Calls `f(const entry&)` for every entry of the pinned state.
+    template <class F>
+    void for_each(F&& f) const {
+      detail::hamt::for_each(root_, [&](const detail::entry_node& node) {
+        f(node.data);
+      });
+    }
+
+  private:
+    std::shared_ptr<const replica> owner_;
+    detail::epoch_domain::slot* slot_;
+    detail::node_ref root_;
+  };
+
+  // -- writing (the store actor only) ---------------------------------------
+
+  /// Returns the writer's entry for `key`, staged changes included.
+  const entry* find(std::string_view key) const {
+    auto* node = detail::hamt::find(trie_.root(), hash(key), key);
+    return node != nullptr ? &node->data : nullptr;
+  }
+
+  /// Stages `x` as the entry of its key.
+  void put(entry x);
+
+  /// Stages the removal of `key` (tombstone GC); returns whether it was
+  /// there.
+  bool remove(std::string_view key);
+
+  /// Makes every staged change visible to readers at once, and frees what
+  /// readers can no longer reach.
+  void publish();
+
+  /// Live entries in the writer's state.
+  size_t live_count() const noexcept {
+    return live_;
+  }
+
+  /// Tombstones in the writer's state.
+  size_t tombstone_count() const noexcept {
+    return tombstones_;
+  }
+
+  /// Calls `f(const entry&)` for every entry of the writer's state.
+  template <class F>
+  void for_each_staged(F&& f) const {
+    detail::hamt::for_each(trie_.root(), [&](const detail::entry_node& node) {
+      f(node.data);
+    });
+  }
+
+private:
+  detail::node_ref published() const {
+    return published_.load(std::memory_order_seq_cst);
+  }
+
+  void count(const entry& x, int delta);
+  void reclaim();
+
+  detail::hamt trie_;
+  std::atomic<detail::node_ref> published_{0};
+  // Garbage by the epoch it was unlinked in, oldest first.
+  std::deque<std::pair<uint64_t, std::vector<detail::garbage>>> limbo_;
+  size_t live_ = 0;
+  size_t tombstones_ = 0;
+};
+
+} // namespace podshare

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+
+namespace podshare {
+
+/// A store's counters and gauges (spec §8).
+struct stats {
+  /// Write operations invoked on this store; batches count their items.
+  uint64_t writes_local = 0;
+  /// Entries that changed, by local and remote writes.
+  uint64_t writes_applied = 0;
+  /// Remote writes that lost last-write-wins.
+  uint64_t writes_rejected = 0;
+  /// `get` calls.
+  uint64_t reads = 0;
+  /// Events handed to watchers (one per watcher and event).
+  uint64_t events_dispatched = 0;
+  /// Watchers currently registered.
+  uint64_t watchers_active = 0;
+  /// Watchers dropped because their buffer was full.
+  uint64_t watchers_dropped = 0;
+  /// Snapshots persisted.
+  uint64_t snapshots = 0;
+  /// Size of the last snapshot persisted, in bytes.
+  uint64_t snapshot_bytes = 0;
+  /// Live keys.
+  uint64_t keys = 0;
+  /// Tombstones held.
+  uint64_t tombstones = 0;
+  /// Tombstones dropped after their TTL.
+  uint64_t tombstones_gced = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stats& x) {
+  return f(caf::meta::type_name("stats"), x.writes_local, x.writes_applied,
+           x.writes_rejected, x.reads, x.events_dispatched, x.watchers_active,
+           x.watchers_dropped, x.snapshots, x.snapshot_bytes, x.keys,
+           x.tombstones, x.tombstones_gced);
+}
+
+} // namespace podshare

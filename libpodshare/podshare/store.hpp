@@ -1,0 +1,234 @@
+#pragma once
+
+#include "podshare/codec.hpp"
+#include "podshare/error.hpp"
+#include "podshare/store_handle.hpp"
+#include "podshare/watch_stream.hpp"
+
+#include <caf/scoped_actor.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace podshare {
+
+/// A joins of two values for `store<T>::open` (commutative, associative,
+/// idempotent); empty for last-write-wins.
+template <class T>
+using merger = std::function<T(const T& current, const T& incoming)>;
+
+/// The blocking facade of a store of `T` values, for plain threads. Reads go
+/// to the replica the store actor publishes (no message round trip); writes
+/// wait for the store's answer. Copies share one store.
+template <class T, class Codec = msgpack_codec<T>>
+class store {
+public:
+  using value_type = T;
+
+  /// Opens `topic` on `transport` (spec §4): subscribes, loads the latest
+  /// snapshot, then serves.
+  static caf::expected<store> open(caf::actor_system& sys, std::string topic,
+                                   transport_actor transport,
+                                   options opts = {}, merger<T> join = {}) {
+    auto handle = open_store(sys, std::move(topic), std::move(transport),
+                             make_value_ops<T, Codec>(std::move(join)),
+                             std::move(opts));
+    if (!handle)
+      return std::move(handle.error());
+    return store{sys, std::move(*handle)};
+  }
+
+  // -- reads (any thread, no round trip) ------------------------------------
+
+  /// The live value of `key`, or nothing.
+  std::optional<T> get(std::string_view key) const {
+    handle_.counters->reads.add();
+    return handle_.map->read(key, [](const entry* x) -> std::optional<T> {
+      if (x == nullptr || x->tombstone)
+        return std::nullopt;
+      return *static_cast<const T*>(x->decoded.get());
+    });
+  }
+
+  /// The live keys, in no particular order.
+  std::vector<std::string> keys() const {
+    std::vector<std::string> result;
+    handle_.map->for_each([&](const entry& x) {
+      if (!x.tombstone)
+        result.push_back(x.key);
+    });
+    return result;
+  }
+
+  /// A copy of the live map, from one consistent state.
+  std::unordered_map<std::string, T> snapshot() const {
+    std::unordered_map<std::string, T> result;
+    handle_.map->for_each([&](const entry& x) {
+      if (!x.tombstone)
+        result.emplace(x.key, *static_cast<const T*>(x.decoded.get()));
+    });
+    return result;
+  }
+
+  /// The version of `key`; absent for missing and deleted keys.
+  podshare::version version(std::string_view key) const {
+    return handle_.map->read(key, [](const entry* x) {
+      return x != nullptr && !x->tombstone ? x->version : podshare::version{};
+    });
+  }
+
+  /// The store's counters.
+  podshare::stats stats() const {
+    return handle_.counters->read();
+  }
+
+  const std::string& node_id() const {
+    return handle_.node_id;
+  }
+
+  const std::string& topic() const {
+    return handle_.topic;
+  }
+
+  /// The store actor, for CAF code that talks to it directly.
+  const store_actor& actor() const {
+    return handle_.actor;
+  }
+
+  // -- writes (block until the store answers) -------------------------------
+
+  /// Writes `value`; `broadcast_failed` means the local write stands.
+  caf::expected<podshare::version> set(std::string key, const T& value) {
+    auto item = encode(std::move(key), value);
+    if (!item)
+      return std::move(item.error());
+    return call<podshare::version>(set_atom::value, std::move(*item));
+  }
+
+  /// Writes a tombstone for `key`, known or not.
+  caf::expected<podshare::version> erase(std::string key) {
+    return call<podshare::version>(erase_atom::value, std::move(key));
+  }
+
+  /// Writes every item as one batch; nothing is applied if one fails to
+  /// encode.
+  caf::expected<std::vector<podshare::version>>
+  set_many(const std::unordered_map<std::string, T>& items) {
+    auto batch = encode_all(items);
+    if (!batch)
+      return std::move(batch.error());
+    return call<std::vector<podshare::version>>(set_many_atom::value,
+                                                std::move(*batch));
+  }
+
+  /// Deletes every key as one batch.
+  caf::expected<std::vector<podshare::version>>
+  erase_many(std::vector<std::string> keys) {
+    return call<std::vector<podshare::version>>(erase_many_atom::value,
+                                                std::move(keys));
+  }
+
+  /// Hydrates an empty store before it goes live: no broadcast, no events.
+  caf::error seed(const std::unordered_map<std::string, T>& items) {
+    auto batch = encode_all(items);
+    if (!batch)
+      return std::move(batch.error());
+    auto res = call<ok_atom>(seed_atom::value, std::move(*batch));
+    return res ? caf::error{} : std::move(res.error());
+  }
+
+  /// Writes only if the local version of `key` equals `expected` (absent:
+  /// only if absent). A local check, not a distributed compare-and-swap.
+  caf::expected<podshare::version>
+  try_set(std::string key, const T& value, const podshare::version& expected) {
+    auto item = encode(std::move(key), value);
+    if (!item)
+      return std::move(item.error());
+    return call<podshare::version>(try_set_atom::value, std::move(*item),
+                                   expected);
+  }
+
+  /// Merges the transport's snapshot; returns how many entries changed.
+  caf::expected<uint64_t> refresh() {
+    return call<uint64_t>(refresh_atom::value);
+  }
+
+  /// Watches events applied from now on, own writes included.
+  watch_stream<T, Codec> watch(watch_filter filter = watch_filter::all()) {
+    auto queue = std::make_shared<watch_queue>(handle_.options.watch_buffer);
+    auto id = call<watch_id>(watch_atom::value, std::move(filter), queue);
+    if (!id)
+      queue->end(watch_end::closed);
+    return watch_stream<T, Codec>{*sys_, handle_.actor, id ? *id : 0,
+                                  std::move(queue)};
+  }
+
+  /// Closes the store: a final snapshot, every watch ends, later writes fail
+  /// with `closed`; reads keep working. Idempotent.
+  caf::error close() {
+    return close(handle_.options.call_timeout);
+  }
+
+  /// Closes within `timeout`: answers `timeout` if the transport hangs, and
+  /// the store is closed all the same.
+  caf::error close(caf::timespan timeout) {
+    auto res = call_within<ok_atom>(timeout, close_atom::value, timeout);
+    return res ? caf::error{} : std::move(res.error());
+  }
+
+private:
+  store(caf::actor_system& sys, store_handle handle)
+    : sys_(&sys), handle_(std::move(handle)) {
+  }
+
+  caf::expected<write_item> encode(std::string key, const T& value) const {
+    auto encoded = Codec::encode(value);
+    if (!encoded)
+      return std::move(encoded.error());
+    return write_item{std::move(key), std::move(*encoded),
+                      std::make_shared<const T>(value)};
+  }
+
+  caf::expected<std::vector<write_item>>
+  encode_all(const std::unordered_map<std::string, T>& items) const {
+    std::vector<write_item> batch;
+    batch.reserve(items.size());
+    for (auto& [key, value] : items) {
+      auto item = encode(key, value);
+      if (!item)
+        return std::move(item.error());
+      batch.push_back(std::move(*item));
+    }
+    return batch;
+  }
+
+  template <class Reply, class... Ts>
+  caf::expected<Reply> call(Ts&&... xs) const {
+    return call_within<Reply>(handle_.options.call_timeout,
+                              std::forward<Ts>(xs)...);
+  }
+
+  template <class Reply, class... Ts>
+  caf::expected<Reply> call_within(caf::timespan timeout, Ts&&... xs) const {
+    caf::scoped_actor self{*sys_};
+    caf::expected<Reply> result{caf::make_error(ec::timeout)};
+    self->request(handle_.actor, timeout, std::forward<Ts>(xs)...)
+      .receive([&](Reply& reply) { result = std::move(reply); },
+               [&](caf::error& err) {
+                 result = err == caf::sec::request_timeout
+                            ? caf::make_error(ec::timeout, handle_.topic)
+                            : std::move(err);
+               });
+    return result;
+  }
+
+  caf::actor_system* sys_;
+  store_handle handle_;
+};
+
+} // namespace podshare

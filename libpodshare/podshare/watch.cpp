@@ -1,0 +1,63 @@
+#include "podshare/watch.hpp"
+
+namespace podshare {
+
+bool watch_filter::matches(const event& x) const {
+  switch (what) {
+    case kind::all: return true;
+    case kind::key: return x.key == text;
+    case kind::prefix: return x.key.compare(0, text.size(), text) == 0;
+    case kind::predicate: return predicate && predicate(x);
+  }
+  return false;
+}
+
+const char* to_string(watch_end x) {
+  switch (x) {
+    case watch_end::cancelled: return "cancelled";
+    case watch_end::dropped: return "dropped";
+    case watch_end::closed: return "closed";
+  }
+  return "unknown";
+}
+
+bool watch_queue::try_push(event x) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (ended_ || events_.size() >= capacity_)
+      return false;
+    events_.push_back(std::move(x));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void watch_queue::end(watch_end why) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (ended_)
+      return;
+    ended_ = why;
+  }
+  cv_.notify_one();
+}
+
+watch_item watch_queue::next(caf::timespan timeout) {
+  std::unique_lock<std::mutex> guard{mtx_};
+  auto ready = [this] { return !events_.empty() || ended_.has_value(); };
+  if (!cv_.wait_for(guard, timeout, ready))
+    return std::monostate{};
+  if (!events_.empty()) {
+    auto x = std::move(events_.front());
+    events_.pop_front();
+    return x;
+  }
+  return *ended_;
+}
+
+size_t watch_queue::size() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return events_.size();
+}
+
+} // namespace podshare

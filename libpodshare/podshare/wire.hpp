@@ -1,0 +1,58 @@
+#pragma once
+
+#include "podshare/bytes.hpp"
+#include "podshare/event.hpp"
+
+#include <caf/expected.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+/// The wire envelope of protocol version 1 (spec §10): events, batches and
+/// snapshots, in msgpack or the Go-compatible JSON form. A receiver accepts
+/// both and tells them apart by the first byte.
+namespace podshare::wire {
+
+/// The protocol version we speak; a message with a greater `v` is rejected.
+constexpr uint64_t protocol_version = 1;
+
+/// The encoding a sender uses.
+enum class format : uint8_t {
+  msgpack = 0,
+  json = 1,
+};
+
+/// Returns `"msgpack"` or `"json"`.
+const char* to_string(format x);
+
+/// Encodes changes for the event channel: one change as a single event
+/// object, several (or none) as a batch, an array of events. `decoded` is
+/// ignored, and so is `value` for deletes. The Go podshare never sends
+/// batches (it accepts only single events); a batch goes to C++ peers only.
+/// In JSON, invalid UTF-8 in a key or origin becomes U+FFFD, as Go's
+/// `encoding/json` does; msgpack carries strings byte for byte.
+bytes encode_events(format fmt, const std::vector<event>& changes);
+
+/// Decodes an event or a batch; the format is told by the first byte after
+/// optional ASCII whitespace (`{` or `[`: JSON; a msgpack map or array:
+/// msgpack). Fails with `decode_failed` (not an envelope, wrong field types,
+/// bad base64 or timestamp, missing `kind`/`key`/`origin`/`timestamp`,
+/// trailing bytes), `unsupported_protocol_version` (`v` above ours) or
+/// `unknown_message_kind`; a batch with one bad event fails whole. Unknown
+/// fields are ignored, null counts as absent, a missing `v` means 0.
+/// Never throws.
+caf::expected<std::vector<event>> decode_events(const uint8_t* data,
+                                                size_t size);
+
+/// Encodes a snapshot: every entry, tombstones as `erase` changes. Entries
+/// are written sorted by key; of several entries for one key the last wins.
+bytes encode_snapshot(format fmt, const std::vector<event>& entries);
+
+/// Decodes a snapshot, entries sorted by key, tombstones as `erase` changes;
+/// the same failures as `decode_events` (`entries` is required, null means
+/// none).
+caf::expected<std::vector<event>> decode_snapshot(const uint8_t* data,
+                                                  size_t size);
+
+} // namespace podshare::wire

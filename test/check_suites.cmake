@@ -1,0 +1,20 @@
+# Compares the suites compiled into podshare-test with those ctest runs.
+execute_process(COMMAND "${TEST_BINARY}" -a OUTPUT_VARIABLE listing
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "podshare-test -a failed: ${rc}")
+endif()
+string(REGEX MATCHALL "- [^\n]+" lines "${listing}")
+set(actual "")
+foreach(line IN LISTS lines)
+  string(REGEX REPLACE "^- " "" name "${line}")
+  string(STRIP "${name}" name)
+  list(APPEND actual "${name}")
+endforeach()
+list(SORT actual)
+string(REPLACE "," ";" expected "${EXPECTED}")
+if(NOT "${actual}" STREQUAL "${expected}")
+  message(FATAL_ERROR "suites in the binary: ${actual}\n"
+                      "suites registered with ctest: ${expected}")
+endif()
+message(STATUS "all ${CMAKE_MATCH_COUNT} suites registered")

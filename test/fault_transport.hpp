@@ -1,0 +1,28 @@
+#pragma once
+
+// A transport that injects faults in front of a memory transport: a publish
+// that fails, a snapshot store that fails or never answers. The store under
+// test cannot tell it from a real backend having a bad day.
+
+#include "podshare/interfaces.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <atomic>
+#include <memory>
+
+namespace podshare::testing {
+
+/// Switches a test flips while the store runs.
+struct faults {
+  std::atomic<bool> fail_publish{false};
+  std::atomic<bool> fail_snapshots{false};
+  std::atomic<bool> hang_snapshots{false};
+};
+
+/// Spawns a faulty transport in front of `inner`.
+transport_actor spawn_fault_transport(caf::actor_system& sys,
+                                      transport_actor inner,
+                                      std::shared_ptr<faults> switches);
+
+} // namespace podshare::testing

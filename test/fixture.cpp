@@ -1,0 +1,111 @@
+#include "fixture.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+namespace podshare::testing {
+
+store_fixture::store_fixture() {
+  transport = sys.spawn(net::memory_transport);
+}
+
+options store_fixture::make_options(const std::string& node) const {
+  options opts;
+  opts.node_id = node;
+  opts.wall_clock = clock.source();
+  opts.gc_interval = caf::timespan{0};
+  auto sink = reports;
+  opts.error_handler = [sink](const caf::error& err) { sink->push_back(err); };
+  return opts;
+}
+
+store_handle store_fixture::open(const std::string& node, options opts) {
+  auto handle = spawn_store(sys, topic, transport,
+                            make_value_ops<std::string>(), std::move(opts));
+  CAF_REQUIRE(handle);
+  auto opened = call<ok_atom>(handle->actor, open_atom::value);
+  CAF_REQUIRE(opened);
+  CAF_MESSAGE("opened store " << node);
+  return *handle;
+}
+
+store_handle store_fixture::open(const std::string& node) {
+  return open(node, make_options(node));
+}
+
+store_handle store_fixture::open_on(const std::string& node,
+                                    transport_actor via) {
+  auto saved = transport;
+  transport = std::move(via);
+  auto result = open(node);
+  transport = std::move(saved);
+  return result;
+}
+
+void store_fixture::pass(caf::timespan x) {
+  clock.advance(x);
+  advance_time(x);
+  consume_messages();
+}
+
+caf::expected<version> store_fixture::set(const store_handle& s,
+                                          const std::string& key,
+                                          const std::string& value) {
+  return call<version>(s.actor, set_atom::value,
+                       write_item{key, encode(value), nullptr});
+}
+
+caf::expected<version> store_fixture::erase(const store_handle& s,
+                                            const std::string& key) {
+  return call<version>(s.actor, erase_atom::value, key);
+}
+
+std::optional<std::string> store_fixture::get(const store_handle& s,
+                                              const std::string& key) const {
+  return s.map->read(key, [](const entry* x) -> std::optional<std::string> {
+    if (x == nullptr || x->tombstone)
+      return std::nullopt;
+    return *static_cast<const std::string*>(x->decoded.get());
+  });
+}
+
+bytes store_fixture::encode(const std::string& value) {
+  return *msgpack_codec<std::string>::encode(value);
+}
+
+void store_fixture::deliver(const store_handle& s, const bytes& payload) {
+  self->send(s.actor, deliver_atom::value, topic, payload);
+  consume_messages();
+}
+
+bytes store_fixture::peer_event(event_kind kind, const std::string& key,
+                                const std::string& value, version v,
+                                wire::format fmt) {
+  event x;
+  x.kind = kind;
+  x.key = key;
+  if (kind == event_kind::set)
+    x.value = encode(value);
+  x.version = std::move(v);
+  return wire::encode_events(fmt, {x});
+}
+
+bool store_fixture::reported(ec code) const {
+  for (auto& err : *reports)
+    if (err == code)
+      return true;
+  return false;
+}
+
+watcher_actor spawn_recorder(caf::actor_system& sys,
+                             std::shared_ptr<recorded_watch> into) {
+  return sys.spawn([into]() -> watcher_actor::behavior_type {
+    return {
+      [into](event_atom, watch_id, const std::vector<event>& xs) {
+        into->events.insert(into->events.end(), xs.begin(), xs.end());
+      },
+      [into](watch_end_atom, watch_id, watch_end why) { into->ended = why; },
+    };
+  });
+}
+
+} // namespace podshare::testing
