@@ -36,9 +36,7 @@ struct manual_clock {
     return [ptr] { return ptr->load(); };
   }
 
-  void advance(caf::timespan x) {
-    now->fetch_add(x.count());
-  }
+  void advance(caf::timespan x) { now->fetch_add(x.count()); }
 };
 
 /// A test coordinator with a memory transport, a manual clock and a record

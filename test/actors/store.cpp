@@ -70,9 +70,9 @@ CAF_TEST(a write after seeing a future dated peer write still wins) {
   auto a = open("a");
   auto b = open("b");
   // A peer whose clock runs an hour ahead writes first.
-  deliver(a, peer_event(event_kind::set, "k", "future",
-                        peer_version(std::chrono::nanoseconds{1h}.count(),
-                                     "zzz", 1)));
+  deliver(a, peer_event(
+               event_kind::set, "k", "future",
+               peer_version(std::chrono::nanoseconds{1h}.count(), "zzz", 1)));
   CAF_CHECK_EQUAL(get(a, "k"), std::optional<std::string>{"future"});
   auto v = set(a, "k", "mine");
   CAF_REQUIRE(v);
@@ -112,10 +112,10 @@ CAF_TEST(two hundred rapid writes to one key keep the last) {
 CAF_TEST(seed emits nothing and does not broadcast) {
   auto a = open("a");
   auto b = open("b");
-  auto seeded = call<ok_atom>(
-    a.actor, seed_atom::value,
-    std::vector<write_item>{{"k1", encode("v1"), nullptr},
-                            {"k2", encode("v2"), nullptr}});
+  auto seeded
+    = call<ok_atom>(a.actor, seed_atom::value,
+                    std::vector<write_item>{{"k1", encode("v1"), nullptr},
+                                            {"k2", encode("v2"), nullptr}});
   CAF_CHECK(seeded);
   CAF_CHECK_EQUAL(get(a, "k1"), std::optional<std::string>{"v1"});
   CAF_CHECK_EQUAL(get(b, "k1"), std::nullopt);
@@ -128,9 +128,9 @@ CAF_TEST(seed emits nothing and does not broadcast) {
 CAF_TEST(seed is refused on a non empty store) {
   auto a = open("a");
   CAF_CHECK(erase(a, "gone"));
-  auto seeded = call<ok_atom>(
-    a.actor, seed_atom::value,
-    std::vector<write_item>{{"k1", encode("v1"), nullptr}});
+  auto seeded
+    = call<ok_atom>(a.actor, seed_atom::value,
+                    std::vector<write_item>{{"k1", encode("v1"), nullptr}});
   CAF_CHECK_EQUAL(seeded.error(), ec::seed_on_non_empty_store);
   CAF_CHECK_EQUAL(get(a, "k1"), std::nullopt);
 }
@@ -212,9 +212,9 @@ CAF_TEST(a merger combines values on every replica) {
     return all;
   };
   auto open_merging = [&](const std::string& node) {
-    auto handle = spawn_store(sys, topic, transport,
-                              make_value_ops<std::string>(join),
-                              make_options(node));
+    auto handle
+      = spawn_store(sys, topic, transport, make_value_ops<std::string>(join),
+                    make_options(node));
     CAF_REQUIRE(handle);
     CAF_REQUIRE(call<ok_atom>(handle->actor, open_atom::value));
     return *handle;
@@ -244,13 +244,13 @@ CAF_TEST(stats counters and gauges match a scripted sequence) {
   auto watched = std::make_shared<recorded_watch>();
   CAF_CHECK(call<watch_id>(a.actor, watch_atom::value, watch_filter::all(),
                            spawn_recorder(sys, watched)));
-  CAF_CHECK(set(a, "k1", "v"));                                  // local 1
-  CAF_CHECK(set(a, "k2", "v"));                                  // local 2
-  CAF_CHECK(erase(a, "k1"));                                     // local 3
-  CAF_CHECK(set(b, "k3", "v"));                                  // remote
-  deliver(a, peer_event(event_kind::set, "k3", "old",            // rejected
+  CAF_CHECK(set(a, "k1", "v"));                       // local 1
+  CAF_CHECK(set(a, "k2", "v"));                       // local 2
+  CAF_CHECK(erase(a, "k1"));                          // local 3
+  CAF_CHECK(set(b, "k3", "v"));                       // remote
+  deliver(a, peer_event(event_kind::set, "k3", "old", // rejected
                         version{1, "p", 1}));
-  CAF_CHECK(call<std::vector<version>>(                          // local 4,5
+  CAF_CHECK(call<std::vector<version>>( // local 4,5
     a.actor, set_many_atom::value,
     std::vector<write_item>{{"k4", encode("v"), nullptr},
                             {"k5", encode("v"), nullptr}}));

@@ -51,14 +51,22 @@ void persist(self_pointer self, Done done) {
               store_snap_atom::value, st.cfg.topic, std::move(built.payload))
     .then(
       [self, size, done](ok_atom) mutable {
+        self->state.failures = 0;
         auto& counters = *self->state.cfg.counters;
         detail::counters::add(counters.snapshots);
         detail::counters::set(counters.snapshot_bytes, size);
         done(caf::error{});
       },
       [self, done](caf::error& err) mutable {
-        // Try again with the next change or flush.
-        self->state.cfg.dirty->store(true);
+        // The replica stays dirty, so a later change does not wake us:
+        // retry on our own, backing off while the transport keeps failing.
+        auto& st = self->state;
+        st.cfg.dirty->store(true);
+        if (!st.scheduled) {
+          st.scheduled = true;
+          self->delayed_send(self, st.retry_delay(), tick_atom::value);
+        }
+        ++st.failures;
         auto failure = caf::make_error(ec::snapshot_failed,
                                        "snapshot of " + self->state.cfg.topic
                                          + ": " + describe(err));

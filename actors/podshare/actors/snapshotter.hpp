@@ -8,6 +8,7 @@
 #include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -47,6 +48,14 @@ struct snapshotter_state {
   snapshotter_config cfg;
   /// Whether a debounce tick is scheduled.
   bool scheduled = false;
+  /// Failed snapshots since the last success; each doubles the retry delay.
+  unsigned failures = 0;
+
+  /// How long to wait before retrying after a failure: the snapshot
+  /// interval, doubled per failure, at most 64 intervals.
+  caf::timespan retry_delay() const {
+    return cfg.options.snapshot_interval * (1u << std::min(failures, 6u));
+  }
 };
 
 /// The snapshotter of one store.

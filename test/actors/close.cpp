@@ -1,0 +1,60 @@
+#define CAF_SUITE actors.close
+
+#include "podshare/actors/store.hpp"
+
+#include "fault_transport.hpp"
+#include "fixture.hpp"
+
+using namespace podshare;
+using namespace podshare::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fixture : store_fixture {
+  std::shared_ptr<faults> switches = std::make_shared<faults>();
+  transport_actor faulty = spawn_fault_transport(sys, transport, switches);
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(close_tests, fixture)
+
+CAF_TEST(a failing publish returns the broadcast error and the write stands) {
+  auto a = open_on("a", faulty);
+  auto b = open("b");
+  switches->fail_publish = true;
+  auto res = set(a, "k", "v");
+  CAF_CHECK_EQUAL(res.error(), ec::broadcast_failed);
+  CAF_CHECK_EQUAL(get(a, "k"), std::optional<std::string>{"v"});
+  CAF_CHECK_EQUAL(get(b, "k"), std::nullopt);
+  CAF_CHECK(reported(ec::broadcast_failed));
+  // The failed broadcast still marks the snapshot dirty: peers catch up
+  // through the next snapshot and refresh.
+  pass(200ms);
+  CAF_CHECK_EQUAL(a.counters->read().snapshots, 1u);
+  CAF_CHECK_EQUAL(call<uint64_t>(b.actor, refresh_atom::value), uint64_t{1});
+  CAF_CHECK_EQUAL(get(b, "k"), std::optional<std::string>{"v"});
+}
+
+CAF_TEST(close with a timeout returns within it when the transport hangs) {
+  auto a = open_on("a", faulty);
+  CAF_CHECK(set(a, "k", "v"));
+  switches->hang_snapshots = true;
+  auto reply = self->request(a.actor, caf::infinite, close_atom::value,
+                             caf::timespan{2s});
+  consume_messages();
+  CAF_CHECK(self->mailbox().empty());
+  // Nothing answers the flush; the close timer fires after two seconds.
+  advance_time(2s);
+  consume_messages();
+  CAF_REQUIRE(!self->mailbox().empty());
+  caf::error err;
+  reply.receive([](ok_atom) { CAF_FAIL("close should time out"); },
+                [&](caf::error& x) { err = std::move(x); });
+  CAF_CHECK_EQUAL(err, ec::timeout);
+  // Closed all the same.
+  CAF_CHECK_EQUAL(set(a, "k", "w").error(), ec::closed);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

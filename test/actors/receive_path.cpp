@@ -1,0 +1,123 @@
+#define CAF_SUITE actors.receive_path
+
+#include "podshare/actors/store.hpp"
+
+#include "fixture.hpp"
+
+using namespace podshare;
+using namespace podshare::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fixture : store_fixture {
+  fixture() : s(open("a")) {}
+
+  version now_from(std::string origin, uint64_t seq = 1) {
+    return version{clock.now->load(), std::move(origin), seq};
+  }
+
+  bool applied(const std::string& key) { return s.map->find(key) != nullptr; }
+
+  store_handle s;
+};
+
+bytes text(const std::string& x) {
+  return bytes(x.begin(), x.end());
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(receive_path_tests, fixture)
+
+CAF_TEST(a message that does not decode is reported and dropped) {
+  deliver(s, bytes{0x01, 0x02, 0x03});
+  deliver(s, text("{\"v\":1,\"kind\":"));
+  CAF_CHECK(reported(ec::decode_failed));
+  CAF_CHECK_EQUAL(s.counters->read().writes_applied, 0u);
+  CAF_CHECK(set(s, "still", "serving"));
+}
+
+CAF_TEST(a message with v 99 is rejected and reported) {
+  deliver(s, text(R"({"v":99,"kind":"set","key":"k","value":"oQ==",)"
+                  R"("origin":"p","timestamp":"2026-01-01T00:00:00Z",)"
+                  R"("seq":1})"));
+  CAF_CHECK(reported(ec::unsupported_protocol_version));
+  CAF_CHECK(!applied("k"));
+}
+
+CAF_TEST(an unknown kind is rejected and reported) {
+  deliver(s, text(R"({"v":1,"kind":"append","key":"k","value":"oQ==",)"
+                  R"("origin":"p","timestamp":"2026-01-01T00:00:00Z",)"
+                  R"("seq":1})"));
+  CAF_CHECK(reported(ec::unknown_message_kind));
+  CAF_CHECK(!applied("k"));
+}
+
+CAF_TEST(a value the codec rejects is reported and dropped) {
+  event x;
+  x.key = "k";
+  x.value = bytes{0xc1}; // never valid msgpack
+  x.version = now_from("p");
+  deliver(s, wire::encode_events(wire::format::msgpack, {x}));
+  CAF_CHECK(reported(ec::decode_failed));
+  CAF_CHECK(!applied("k"));
+}
+
+CAF_TEST(a batch with one bad value applies nothing) {
+  event good;
+  good.key = "good";
+  good.value = encode("v");
+  good.version = now_from("p", 1);
+  auto bad = good;
+  bad.key = "bad";
+  bad.value = bytes{0xc1};
+  bad.version.seq = 2;
+  deliver(s, wire::encode_events(wire::format::msgpack, {good, bad}));
+  CAF_CHECK(!applied("good"));
+  CAF_CHECK(!applied("bad"));
+}
+
+CAF_TEST(clock skew beyond the limit is reported and still applied) {
+  auto ahead = now_from("p");
+  ahead.timestamp += std::chrono::nanoseconds{2min}.count();
+  deliver(s, peer_event(event_kind::set, "k", "v", ahead));
+  CAF_CHECK(reported(ec::clock_skew));
+  CAF_CHECK_EQUAL(get(s, "k"), std::optional<std::string>{"v"});
+}
+
+CAF_TEST(clock skew within the limit is not reported) {
+  auto ahead = now_from("p");
+  ahead.timestamp += std::chrono::nanoseconds{30s}.count();
+  deliver(s, peer_event(event_kind::set, "k", "v", ahead));
+  CAF_CHECK(!reported(ec::clock_skew));
+}
+
+CAF_TEST(messages of our own origin are ignored silently) {
+  deliver(s, peer_event(event_kind::set, "k", "v", now_from("a", 99)));
+  CAF_CHECK(!applied("k"));
+  CAF_CHECK(reports->empty());
+}
+
+CAF_TEST(the go json form of an event is applied) {
+  // What a Go pod publishes: base64 of the codec's bytes (msgpack "v" is
+  // 0xa1 0x76, base64 "oXY=") and an RFC 3339 timestamp with an offset.
+  deliver(s,
+          text(R"({"v":1,"kind":"set","key":"go","value":"oXY=",)"
+               R"("origin":"gopod","timestamp":"2026-01-01T01:00:00.5+01:00",)"
+               R"("seq":7,"extra":"ignored"})"));
+  CAF_CHECK_EQUAL(get(s, "go"), std::optional<std::string>{"v"});
+  auto* x = s.map->find("go");
+  CAF_REQUIRE(x != nullptr);
+  CAF_CHECK_EQUAL(x->version.timestamp, epoch_2026 + 500000000);
+  CAF_CHECK_EQUAL(x->version.seq, 7u);
+}
+
+CAF_TEST(a message for another topic is ignored) {
+  self->send(s.actor, deliver_atom::value, std::string{"other"},
+             peer_event(event_kind::set, "k", "v", now_from("p")));
+  consume_messages();
+  CAF_CHECK(!applied("k"));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
