@@ -182,7 +182,7 @@ using store_actor = caf::typed_actor<
 /// event(events)                     // from the store, in apply order
 /// watch(id, filter, watcher|queue)
 /// cancel(id)
-/// close()                           // end every watch
+/// close() -> ok                     // end every watch, then exit
 /// ~~~
 using watcher_registry_actor = caf::typed_actor<
   // Events in apply order.
@@ -194,8 +194,8 @@ using watcher_registry_actor = caf::typed_actor<
                  std::shared_ptr<watch_queue>>,
   // Ends one watch.
   caf::reacts_to<cancel_atom, watch_id>,
-  // Ends every watch: the store closed.
-  caf::reacts_to<close_atom>>;
+  // Ends every watch and exits: the store closed.
+  caf::replies_to<close_atom>::with<ok_atom>>;
 
 /// Persists a store's snapshots, debounced.
 ///

@@ -6,8 +6,10 @@
 #include "podshare/watch_stream.hpp"
 
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,11 +35,11 @@ public:
   /// Opens `topic` on `transport` (spec §4): subscribes, loads the latest
   /// snapshot, then serves.
   static caf::expected<store> open(caf::actor_system& sys, std::string topic,
-                                   transport_actor transport,
-                                   options opts = {}, merger<T> join = {}) {
-    auto handle = open_store(sys, std::move(topic), std::move(transport),
-                             make_value_ops<T, Codec>(std::move(join)),
-                             std::move(opts));
+                                   transport_actor transport, options opts = {},
+                                   merger<T> join = {}) {
+    auto handle
+      = open_store(sys, std::move(topic), std::move(transport),
+                   make_value_ops<T, Codec>(std::move(join)), std::move(opts));
     if (!handle)
       return std::move(handle.error());
     return store{sys, std::move(*handle)};
@@ -83,22 +85,14 @@ public:
   }
 
   /// The store's counters.
-  podshare::stats stats() const {
-    return handle_.counters->read();
-  }
+  podshare::stats stats() const { return handle_.counters->read(); }
 
-  const std::string& node_id() const {
-    return handle_.node_id;
-  }
+  const std::string& node_id() const { return handle_.node_id; }
 
-  const std::string& topic() const {
-    return handle_.topic;
-  }
+  const std::string& topic() const { return handle_.topic; }
 
   /// The store actor, for CAF code that talks to it directly.
-  const store_actor& actor() const {
-    return handle_.actor;
-  }
+  const store_actor& actor() const { return handle_.actor; }
 
   // -- writes (block until the store answers) -------------------------------
 
@@ -144,8 +138,8 @@ public:
 
   /// Writes only if the local version of `key` equals `expected` (absent:
   /// only if absent). A local check, not a distributed compare-and-swap.
-  caf::expected<podshare::version>
-  try_set(std::string key, const T& value, const podshare::version& expected) {
+  caf::expected<podshare::version> try_set(std::string key, const T& value,
+                                           const podshare::version& expected) {
     auto item = encode(std::move(key), value);
     if (!item)
       return std::move(item.error());
@@ -170,21 +164,23 @@ public:
 
   /// Closes the store: a final snapshot, every watch ends, later writes fail
   /// with `closed`; reads keep working. Idempotent.
-  caf::error close() {
-    return close(handle_.options.call_timeout);
-  }
+  caf::error close() { return close(handle_.options.call_timeout); }
 
   /// Closes within `timeout`: answers `timeout` if the transport hangs, and
   /// the store is closed all the same.
   caf::error close(caf::timespan timeout) {
     auto res = call_within<ok_atom>(timeout, close_atom::value, timeout);
-    return res ? caf::error{} : std::move(res.error());
+    // A store that is gone was closed before.
+    if (res || res.error() == ec::closed)
+      return caf::error{};
+    return std::move(res.error());
   }
 
 private:
   store(caf::actor_system& sys, store_handle handle)
-    : sys_(&sys), handle_(std::move(handle)) {
-  }
+    : sys_(&sys), handle_(std::move(handle)),
+      closer_(std::make_shared<closer>(handle_.actor,
+                                       handle_.options.call_timeout)) {}
 
   caf::expected<write_item> encode(std::string key, const T& value) const {
     auto encoded = Codec::encode(value);
@@ -219,16 +215,37 @@ private:
     caf::expected<Reply> result{caf::make_error(ec::timeout)};
     self->request(handle_.actor, timeout, std::forward<Ts>(xs)...)
       .receive([&](Reply& reply) { result = std::move(reply); },
-               [&](caf::error& err) {
-                 result = err == caf::sec::request_timeout
-                            ? caf::make_error(ec::timeout, handle_.topic)
-                            : std::move(err);
-               });
+               [&](caf::error& err) { result = translate(std::move(err)); });
     return result;
   }
 
+  // A closed store has exited: asking it anything means it is closed.
+  caf::error translate(caf::error err) const {
+    if (err == caf::sec::request_receiver_down)
+      return caf::make_error(ec::closed, handle_.topic);
+    if (err == caf::sec::request_timeout)
+      return caf::make_error(ec::timeout, handle_.topic);
+    return err;
+  }
+
+  // Closes the store when the last copy of the facade goes away, so that a
+  // forgotten close still flushes and frees the store's actors.
+  struct closer {
+    closer(store_actor actor, caf::timespan timeout)
+      : actor(std::move(actor)), timeout(timeout) {}
+
+    closer(const closer&) = delete;
+    closer& operator=(const closer&) = delete;
+
+    store_actor actor;
+    caf::timespan timeout;
+
+    ~closer() { caf::anon_send(actor, close_atom::value, timeout); }
+  };
+
   caf::actor_system* sys_;
   store_handle handle_;
+  std::shared_ptr<closer> closer_;
 };
 
 } // namespace podshare

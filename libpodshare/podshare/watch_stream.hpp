@@ -4,7 +4,7 @@
 #include "podshare/watch.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/anon_send.hpp>
+#include <caf/send.hpp>
 
 #include <memory>
 #include <optional>

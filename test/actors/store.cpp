@@ -230,12 +230,18 @@ CAF_TEST(a merger combines values on every replica) {
 CAF_TEST(writes after close give closed and reads keep working) {
   auto a = open("a");
   CAF_CHECK(set(a, "k", "v"));
-  CAF_CHECK(call<ok_atom>(a.actor, close_atom::value, caf::timespan{1s}));
-  CAF_CHECK_EQUAL(set(a, "k", "w").error(), ec::closed);
-  CAF_CHECK_EQUAL(erase(a, "k").error(), ec::closed);
+  auto closing = self->request(a.actor, caf::infinite, close_atom::value,
+                               caf::timespan{1s});
+  auto late = self->request(a.actor, caf::infinite, set_atom::value,
+                            write_item{"k", encode("w"), nullptr});
+  consume_messages();
+  closing.receive([](ok_atom) {},
+                  [](caf::error& err) { CAF_FAIL("close failed: " << err); });
+  late.receive([](version) { CAF_FAIL("a write after close went through"); },
+               [](caf::error& err) { CAF_CHECK_EQUAL(err, ec::closed); });
   CAF_CHECK_EQUAL(get(a, "k"), std::optional<std::string>{"v"});
-  // Closing again is fine.
-  CAF_CHECK(call<ok_atom>(a.actor, close_atom::value, caf::timespan{1s}));
+  // Once closed, the store has exited (see docs/architecture.md).
+  CAF_CHECK_EQUAL(set(a, "k", "x").error(), caf::sec::request_receiver_down);
 }
 
 CAF_TEST(stats counters and gauges match a scripted sequence) {

@@ -167,12 +167,15 @@ CAF_TEST(cancel ends a watch and close ends every watch) {
 
 CAF_TEST(watching a closed store yields an ended stream) {
   auto a = open("a");
-  CAF_CHECK(call<ok_atom>(a.actor, close_atom::value, caf::timespan{1s}));
-  auto late = watch(a, watch_filter::all());
-  CAF_CHECK(late->ended == watch_end::closed);
+  auto into = std::make_shared<recorded_watch>();
   auto queue = std::make_shared<watch_queue>(4);
-  CAF_CHECK(
-    call<watch_id>(a.actor, watch_atom::value, watch_filter::all(), queue));
+  self->send(a.actor, close_atom::value, caf::timespan{1s});
+  self->send(a.actor, watch_atom::value, watch_filter::all(),
+             spawn_recorder(sys, into));
+  self->send(a.actor, watch_atom::value, watch_filter::all(), queue);
+  consume_messages();
+  CAF_CHECK(into->ended == watch_end::closed);
+  CAF_CHECK(into->events.empty());
   auto item = queue->next(0s);
   CAF_REQUIRE(std::holds_alternative<watch_end>(item));
   CAF_CHECK_EQUAL(std::get<watch_end>(item), watch_end::closed);

@@ -124,8 +124,10 @@ void hydrate(
       fail);
 }
 
-// Ends the store's life as a writer: no more writes, watches end, a final
-// snapshot goes out within `timeout`.
+// Ends the store: no more writes, watches end, a final snapshot goes out
+// within `timeout`, then the store and its helpers exit. Exiting matters: a
+// request timer in CAF 0.17 keeps its requester alive until it fires, so a
+// store left running after close would hold up the actor system's shutdown.
 caf::result<ok_atom> close(self_pointer self, caf::timespan timeout) {
   auto& st = self->state;
   if (st.closed)
@@ -133,27 +135,50 @@ caf::result<ok_atom> close(self_pointer self, caf::timespan timeout) {
   st.closed = true;
   self->send(st.cfg.transport, unsubscribe_atom::value, st.topic,
              caf::actor_cast<subscriber_actor>(self));
-  self->send(st.registry, close_atom::value);
-  self->send_exit(st.gc, caf::exit_reason::user_shutdown);
   auto promise = self->make_response_promise<ok_atom>();
-  self->request(st.snapshotter, timeout, flush_atom::value)
-    .then(
-      [promise](ok_atom) mutable { promise.deliver(ok_atom::value); },
-      [promise, self](caf::error& err) mutable {
-        promise.deliver(caf::make_error(
-          err == caf::sec::request_timeout ? ec::timeout : ec::snapshot_failed,
-          "closing " + self->state.topic + ": " + describe(err)));
-      });
+  auto finish = [self, promise](caf::error err) mutable {
+    if (err)
+      promise.deliver(std::move(err));
+    else
+      promise.deliver(ok_atom::value);
+    // Takes the linked helpers along.
+    self->quit(caf::exit_reason::user_shutdown);
+  };
+  // Watches end first (an exit message could overtake a plain close), then
+  // the final snapshot goes out.
+  self->request(st.registry, caf::infinite, close_atom::value)
+    .then([self, timeout, finish](ok_atom) mutable {
+      self->request(self->state.snapshotter, timeout, flush_atom::value)
+        .then([finish](ok_atom) mutable { finish(caf::error{}); },
+              [self, finish](caf::error& err) mutable {
+                finish(caf::make_error(
+                  err == caf::sec::request_timeout ? ec::timeout
+                                                   : ec::snapshot_failed,
+                  "closing " + self->state.topic + ": " + describe(err)));
+              });
+    });
   return promise;
+}
+
+// Watching a closed store yields an ended stream.
+void end_at_once(self_pointer self, watch_id id, const watcher_actor& sink) {
+  self->send(sink, watch_end_atom::value, id, watch_end::closed);
+}
+
+void end_at_once(self_pointer, watch_id,
+                 const std::shared_ptr<watch_queue>& sink) {
+  sink->end(watch_end::closed);
 }
 
 template <class Sink>
 watch_id watch(self_pointer self, watch_filter& filter, Sink& sink) {
   auto& st = self->state;
   auto id = st.next_watch_id++;
-  // The registry ends a watch that arrives after close at once.
-  self->send(st.registry, watch_atom::value, id, std::move(filter),
-             std::move(sink));
+  if (st.closed)
+    end_at_once(self, id, sink);
+  else
+    self->send(st.registry, watch_atom::value, id, std::move(filter),
+               std::move(sink));
   return id;
 }
 

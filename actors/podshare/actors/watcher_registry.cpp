@@ -125,11 +125,7 @@ void add(self_pointer self, watch_id id, watch_filter& filter, Sink& sink) {
   } else {
     w.queue = std::move(sink);
   }
-  // Watching a closed store yields an ended stream.
-  if (self->state.closed)
-    end_watch(self, w, watch_end::closed);
-  else
-    self->state.add(std::move(w));
+  self->state.add(std::move(w));
 }
 
 } // namespace
@@ -167,9 +163,10 @@ watcher_registry_actor::behavior_type watcher_registry(self_pointer self,
         end_watch(self, *w, watch_end::cancelled);
     },
     [=](close_atom) {
-      self->state.closed = true;
       for (auto& w : self->state.take_all())
         end_watch(self, w, watch_end::closed);
+      self->quit();
+      return ok_atom::value;
     },
   };
 }

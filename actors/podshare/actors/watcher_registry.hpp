@@ -63,7 +63,6 @@ struct watcher_registry_state {
 
   registry_config cfg;
   std::vector<watcher> watchers;
-  bool closed = false;
 };
 
 /// The watcher registry of one store.

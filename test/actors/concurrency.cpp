@@ -1,0 +1,164 @@
+#define CAF_SUITE actors.concurrency
+
+// These tests run real threads against the real scheduler: they show what a
+// plain-thread user sees (atomic batches, safe reads during writes, a close
+// racing writes). CI runs this suite under ThreadSanitizer. Nothing here
+// waits on time except bounded waits for events that must arrive.
+
+#include "podshare/store.hpp"
+
+#include "podshare/net/memory_transport.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+using namespace podshare;
+using namespace std::chrono_literals;
+
+namespace {
+
+using string_store = podshare::store<std::string>;
+
+struct fixture {
+  fixture() : sys(cfg), transport(net::spawn_memory_transport(sys)) {}
+
+  ~fixture() { caf::anon_send(transport, close_atom::value); }
+
+  string_store open(const std::string& node) {
+    options opts;
+    opts.node_id = node;
+    auto res = string_store::open(sys, "topic", transport, opts);
+    CAF_REQUIRE(res);
+    return std::move(*res);
+  }
+
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  transport_actor transport;
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(concurrency_tests, fixture)
+
+CAF_TEST(a write on one store reaches a blocking watcher of another) {
+  auto a = open("a");
+  auto b = open("b");
+  auto events = b.watch(watch_filter::key("k"));
+  CAF_REQUIRE(a.set("k", "v"));
+  auto x = events.next(10s);
+  CAF_REQUIRE(x.has_value());
+  CAF_CHECK_EQUAL(x->key, "k");
+  CAF_CHECK_EQUAL(*x->value, "v");
+  CAF_CHECK_EQUAL(x->version.origin, "a");
+  CAF_CHECK_EQUAL(b.get("k"), std::optional<std::string>{"v"});
+  CAF_CHECK(!a.close());
+  CAF_CHECK(!b.close());
+  CAF_CHECK(!events.next(10s).has_value());
+  CAF_CHECK(events.ended() == watch_end::closed);
+}
+
+CAF_TEST(a batch is all or nothing to a concurrent reader) {
+  auto a = open("a");
+  constexpr int rounds = 300;
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0};
+  std::atomic<int> reads{0};
+  std::thread reader{[&] {
+    while (!done) {
+      auto view = a.snapshot();
+      auto x = view.find("x");
+      auto y = view.find("y");
+      bool both = x != view.end() && y != view.end();
+      if ((x == view.end()) != (y == view.end())
+          || (both && x->second != y->second))
+        ++torn;
+      ++reads;
+    }
+  }};
+  for (int i = 0; i < rounds; ++i) {
+    auto value = std::to_string(i);
+    CAF_CHECK(a.set_many({{"x", value}, {"y", value}}));
+  }
+  done = true;
+  reader.join();
+  CAF_CHECK_EQUAL(torn.load(), 0);
+  CAF_CHECK_GREATER(reads.load(), 0);
+  CAF_CHECK_EQUAL(a.get("x"), std::optional<std::string>{"299"});
+}
+
+CAF_TEST(readers on many threads read safely while the store writes) {
+  auto a = open("a");
+  CAF_REQUIRE(a.set("k", "0"));
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t)
+    readers.emplace_back([&] {
+      while (!done) {
+        auto v = a.get("k");
+        if (!v || v->empty())
+          ++bad;
+        a.version("k");
+      }
+    });
+  for (int i = 1; i <= 500; ++i)
+    CAF_CHECK(a.set("k", std::to_string(i)));
+  done = true;
+  for (auto& r : readers)
+    r.join();
+  CAF_CHECK_EQUAL(bad.load(), 0);
+  CAF_CHECK_EQUAL(a.get("k"), std::optional<std::string>{"500"});
+  CAF_CHECK_GREATER(a.stats().reads, 500u);
+}
+
+CAF_TEST(writes racing a close neither crash nor deadlock) {
+  auto a = open("a");
+  std::atomic<int> ok{0};
+  std::atomic<int> closed{0};
+  std::atomic<int> other{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 3; ++t)
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        auto res = a.set("k" + std::to_string(t), std::to_string(i));
+        if (res)
+          ++ok;
+        else if (res.error() == ec::closed)
+          ++closed;
+        else
+          ++other;
+      }
+    });
+  std::thread closer{[&] { CAF_CHECK(!a.close(10s)); }};
+  closer.join();
+  for (auto& w : writers)
+    w.join();
+  CAF_CHECK_EQUAL(ok + closed, 600);
+  CAF_CHECK_EQUAL(other.load(), 0);
+  CAF_CHECK_EQUAL(a.set("after", "x").error(), ec::closed);
+  // Reads keep working after close.
+  CAF_CHECK_EQUAL(a.get("after"), std::nullopt);
+}
+
+CAF_TEST(open refuses an empty topic and a missing transport) {
+  auto no_topic = string_store::open(sys, "", transport);
+  CAF_CHECK_EQUAL(no_topic.error(), ec::invalid_argument);
+  auto no_transport = string_store::open(sys, "t", transport_actor{});
+  CAF_CHECK_EQUAL(no_transport.error(), ec::invalid_argument);
+}
+
+CAF_TEST(close with a timeout is idempotent) {
+  auto a = open("a");
+  CAF_CHECK(!a.close(1s));
+  CAF_CHECK(!a.close(1s));
+  CAF_CHECK(!a.close());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
