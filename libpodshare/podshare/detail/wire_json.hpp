@@ -1,0 +1,46 @@
+#pragma once
+
+#include "podshare/bytes.hpp"
+#include "podshare/event.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+/// The JSON form of the wire envelope (spec §10), the one the Go podshare
+/// speaks. `podshare/wire.hpp` dispatches here; nothing else should.
+namespace podshare::detail {
+
+/// The deepest nesting of arrays and objects that `parse_json` accepts. An
+/// envelope needs three levels; the bound keeps recursive walks over
+/// attacker-controlled documents (ours and user codecs') off the stack limit.
+constexpr size_t max_json_depth = 128;
+
+/// Parses one whole JSON document: leading and trailing whitespace only, no
+/// trailing garbage, at most `max_json_depth` levels deep. Never throws.
+/// @returns `ec::decode_failed` with a reason on malformed input.
+caf::error parse_json(const uint8_t* data, size_t size, nlohmann::json& out);
+
+/// Encodes one change as an event object, several as a batch (an array).
+/// Field names and order are those of the spec; invalid UTF-8 in a key or
+/// origin becomes U+FFFD, as Go's `encoding/json` does.
+bytes encode_json_events(const std::vector<event>& changes);
+
+/// Decodes a JSON event object or batch array.
+caf::expected<std::vector<event>> decode_json_events(const uint8_t* data,
+                                                     size_t size);
+
+/// Encodes a snapshot object; entries are sorted by key, and of several
+/// entries for one key the last wins.
+bytes encode_json_snapshot(const std::vector<event>& entries);
+
+/// Decodes a JSON snapshot object; entries come out sorted by key.
+caf::expected<std::vector<event>> decode_json_snapshot(const uint8_t* data,
+                                                       size_t size);
+
+} // namespace podshare::detail

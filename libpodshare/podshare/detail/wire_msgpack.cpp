@@ -1,0 +1,326 @@
+#include "podshare/detail/wire_msgpack.hpp"
+
+#include "podshare/error.hpp"
+#include "podshare/wire.hpp"
+
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace podshare::detail {
+
+namespace {
+
+using packer = msgpack::packer<msgpack::sbuffer>;
+
+caf::error fail(std::string reason) {
+  return caf::make_error(ec::decode_failed, std::move(reason));
+}
+
+caf::error fail_field(std::string_view name, const char* what) {
+  return fail("field '" + std::string{name} + "' " + what);
+}
+
+// The fields of an envelope map, looked up once. Nil counts as absent, and of
+// repeated names the last wins; other keys are ignored.
+struct fields {
+  enum id : size_t {
+    v,
+    kind,
+    key,
+    value,
+    origin,
+    timestamp,
+    seq,
+    tombstone,
+    entries,
+    count
+  };
+
+  static constexpr const char* names[count]
+    = {"v",         "kind", "key",       "value",  "origin",
+       "timestamp", "seq",  "tombstone", "entries"};
+
+  const msgpack::object* values[count] = {};
+  bool present[count] = {};
+
+  explicit fields(const msgpack::object& map) {
+    for (uint32_t i = 0; i < map.via.map.size; ++i) {
+      const auto& kv = map.via.map.ptr[i];
+      for (size_t j = 0; kv.key.type == msgpack::type::STR && j < count; ++j)
+        if (std::string_view{kv.key.via.str.ptr, kv.key.via.str.size}
+            == names[j]) {
+          present[j] = true;
+          values[j] = kv.val.type == msgpack::type::NIL ? nullptr : &kv.val;
+        }
+    }
+  }
+
+  caf::error read_uint(id name, uint64_t& out) const {
+    if (auto x = values[name]; x != nullptr) {
+      if (x->type != msgpack::type::POSITIVE_INTEGER)
+        return fail_field(names[name], "is not an unsigned integer");
+      out = x->via.u64;
+    }
+    return {};
+  }
+
+  caf::error read_string(id name, std::string& out) const {
+    auto x = values[name];
+    if (x == nullptr)
+      return fail_field(names[name], "is missing");
+    if (x->type != msgpack::type::STR)
+      return fail_field(names[name], "is not a string");
+    out.assign(x->via.str.ptr, x->via.str.size);
+    return {};
+  }
+
+  caf::error read_value(bytes& out) const {
+    if (auto x = values[value]; x != nullptr) {
+      if (x->type != msgpack::type::BIN)
+        return fail_field("value", "is not bin");
+      auto first = reinterpret_cast<const uint8_t*>(x->via.bin.ptr);
+      out.assign(first, first + x->via.bin.size);
+    }
+    return {};
+  }
+
+  // msgpack-cxx reports every non-negative integer as POSITIVE_INTEGER,
+  // whatever width the sender chose.
+  caf::error read_timestamp(int64_t& out) const {
+    auto x = values[timestamp];
+    if (x == nullptr)
+      return fail_field("timestamp", "is missing");
+    if (x->type == msgpack::type::NEGATIVE_INTEGER)
+      out = x->via.i64;
+    else if (x->type == msgpack::type::POSITIVE_INTEGER
+             && x->via.u64 <= std::numeric_limits<int64_t>::max())
+      out = static_cast<int64_t>(x->via.u64);
+    else
+      return fail_field("timestamp", "is not an int64");
+    return {};
+  }
+
+  caf::error read_version(version& out) const {
+    if (auto err = read_string(origin, out.origin))
+      return err;
+    if (auto err = read_timestamp(out.timestamp))
+      return err;
+    return read_uint(seq, out.seq);
+  }
+
+  caf::error check_version() const {
+    uint64_t proto = 0;
+    if (auto err = read_uint(v, proto))
+      return err;
+    if (proto > wire::protocol_version)
+      return caf::make_error(ec::unsupported_protocol_version,
+                             "v " + std::to_string(proto));
+    return {};
+  }
+};
+
+// Same order of checks as the JSON decoder: version, kind, then the rest.
+caf::error decode_event(const msgpack::object& obj, event& out) {
+  if (obj.type != msgpack::type::MAP)
+    return fail("an event is not a map");
+  fields f{obj};
+  if (auto err = f.check_version())
+    return err;
+  std::string kind;
+  if (auto err = f.read_string(fields::kind, kind))
+    return err;
+  if (kind == "set")
+    out.kind = event_kind::set;
+  else if (kind == "delete")
+    out.kind = event_kind::erase;
+  else
+    return caf::make_error(ec::unknown_message_kind,
+                           "kind '" + kind.substr(0, 32) + "'");
+  if (auto err = f.read_string(fields::key, out.key))
+    return err;
+  if (auto err = f.read_value(out.value))
+    return err;
+  if (out.kind == event_kind::erase)
+    out.value.clear();
+  return f.read_version(out.version);
+}
+
+void pack_str(packer& pk, std::string_view x) {
+  pk.pack_str(static_cast<uint32_t>(x.size()));
+  pk.pack_str_body(x.data(), static_cast<uint32_t>(x.size()));
+}
+
+void pack_bin(packer& pk, const bytes& x) {
+  pk.pack_bin(static_cast<uint32_t>(x.size()));
+  pk.pack_bin_body(reinterpret_cast<const char*>(x.data()),
+                   static_cast<uint32_t>(x.size()));
+}
+
+// Field order does not matter in a map; this one mirrors the JSON event.
+void pack_version(packer& pk, const version& x) {
+  pack_str(pk, "origin");
+  pack_str(pk, x.origin);
+  pack_str(pk, "timestamp");
+  pk.pack_int64(x.timestamp);
+  pack_str(pk, "seq");
+  pk.pack_uint64(x.seq);
+}
+
+void pack_event(packer& pk, const event& x) {
+  bool has_value = x.kind == event_kind::set;
+  pk.pack_map(has_value ? 7 : 6);
+  pack_str(pk, "v");
+  pk.pack_uint64(wire::protocol_version);
+  pack_str(pk, "kind");
+  pack_str(pk, to_string(x.kind));
+  pack_str(pk, "key");
+  pack_str(pk, x.key);
+  if (has_value) {
+    pack_str(pk, "value");
+    pack_bin(pk, x.value);
+  }
+  pack_version(pk, x.version);
+}
+
+bytes to_bytes(const msgpack::sbuffer& buf) {
+  auto first = reinterpret_cast<const uint8_t*>(buf.data());
+  return bytes(first, first + buf.size());
+}
+
+} // namespace
+
+caf::error unpack_whole(const uint8_t* data, size_t size,
+                        msgpack::object_handle& out) {
+  if (size == 0)
+    return fail("empty message");
+  msgpack::unpack_limit limit{size, size, size, size, size, max_msgpack_depth};
+  size_t offset = 0;
+  try {
+    out = msgpack::unpack(reinterpret_cast<const char*>(data), size, offset,
+                          nullptr, nullptr, limit);
+  } catch (const msgpack::insufficient_bytes&) {
+    return fail("truncated msgpack");
+  } catch (const std::exception& ex) {
+    return fail(std::string{"malformed msgpack: "} + ex.what());
+  }
+  if (offset != size)
+    return fail("trailing bytes after msgpack object");
+  return {};
+}
+
+bytes encode_msgpack_events(const std::vector<event>& changes) {
+  msgpack::sbuffer buf;
+  packer pk{buf};
+  if (changes.size() == 1) {
+    pack_event(pk, changes.front());
+  } else {
+    pk.pack_array(static_cast<uint32_t>(changes.size()));
+    for (const auto& x : changes)
+      pack_event(pk, x);
+  }
+  return to_bytes(buf);
+}
+
+caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
+                                                        size_t size) {
+  msgpack::object_handle handle;
+  if (auto err = unpack_whole(data, size, handle))
+    return err;
+  const auto& obj = handle.get();
+  if (obj.type != msgpack::type::MAP && obj.type != msgpack::type::ARRAY)
+    return fail("neither an event nor a batch");
+  bool batch = obj.type == msgpack::type::ARRAY;
+  auto first = batch ? obj.via.array.ptr : &obj;
+  auto count = batch ? obj.via.array.size : 1u;
+  std::vector<event> result;
+  for (uint32_t i = 0; i < count; ++i) {
+    // A batch applies atomically, so one bad event fails all of it. No
+    // reserve: a forged count must not allocate before the events parse.
+    if (auto err = decode_event(first[i], result.emplace_back()))
+      return err;
+  }
+  return result;
+}
+
+bytes encode_msgpack_snapshot(const std::vector<event>& entries) {
+  std::map<std::string_view, const event*> sorted;
+  for (const auto& x : entries)
+    sorted[x.key] = &x;
+  msgpack::sbuffer buf;
+  packer pk{buf};
+  pk.pack_map(2);
+  pack_str(pk, "v");
+  pk.pack_uint64(wire::protocol_version);
+  pack_str(pk, "entries");
+  pk.pack_map(static_cast<uint32_t>(sorted.size()));
+  for (const auto& [key, x] : sorted) {
+    pack_str(pk, key);
+    bool tombstone = x->kind == event_kind::erase;
+    pk.pack_map(4);
+    if (tombstone) {
+      pack_str(pk, "tombstone");
+      pk.pack_true();
+    } else {
+      pack_str(pk, "value");
+      pack_bin(pk, x->value);
+    }
+    pack_version(pk, x->version);
+  }
+  return to_bytes(buf);
+}
+
+caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
+                                                          size_t size) {
+  msgpack::object_handle handle;
+  if (auto err = unpack_whole(data, size, handle))
+    return err;
+  const auto& obj = handle.get();
+  if (obj.type != msgpack::type::MAP)
+    return fail("a snapshot is not a map");
+  fields root{obj};
+  if (auto err = root.check_version())
+    return err;
+  if (!root.present[fields::entries])
+    return fail_field("entries", "is missing");
+  std::map<std::string, event> sorted;
+  if (auto entries = root.values[fields::entries]) {
+    if (entries->type != msgpack::type::MAP)
+      return fail_field("entries", "is not a map");
+    for (uint32_t i = 0; i < entries->via.map.size; ++i) {
+      const auto& kv = entries->via.map.ptr[i];
+      if (kv.key.type != msgpack::type::STR)
+        return fail("a snapshot key is not a string");
+      if (kv.val.type != msgpack::type::MAP)
+        return fail("a snapshot entry is not a map");
+      fields f{kv.val};
+      event x;
+      x.key.assign(kv.key.via.str.ptr, kv.key.via.str.size);
+      bool tombstone = false;
+      if (auto flag = f.values[fields::tombstone]) {
+        if (flag->type != msgpack::type::BOOLEAN)
+          return fail_field("tombstone", "is not a boolean");
+        tombstone = flag->via.boolean;
+      }
+      x.kind = tombstone ? event_kind::erase : event_kind::set;
+      if (auto err = f.read_value(x.value))
+        return err;
+      if (tombstone)
+        x.value.clear();
+      if (auto err = f.read_version(x.version))
+        return err;
+      auto key = x.key;
+      sorted[std::move(key)] = std::move(x);
+    }
+  }
+  std::vector<event> result;
+  result.reserve(sorted.size());
+  for (auto& kv : sorted)
+    result.push_back(std::move(kv.second));
+  return result;
+}
+
+} // namespace podshare::detail

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "podshare/bytes.hpp"
+#include "podshare/event.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include <msgpack.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+/// The msgpack form of the wire envelope (spec §10). `podshare/wire.hpp`
+/// dispatches here; `podshare/codec.hpp` reuses `unpack_whole`.
+namespace podshare::detail {
+
+/// The deepest nesting of arrays and maps that `unpack_whole` accepts.
+constexpr size_t max_msgpack_depth = 128;
+
+/// Unpacks exactly one msgpack object spanning all `size` bytes. Never
+/// throws. msgpack-cxx allocates an array's or map's elements when it reads
+/// the header, so the element counts are capped by `size` (every element
+/// takes at least one byte): a forged length cannot allocate more than a
+/// small multiple of the input.
+/// @returns `ec::decode_failed` with a reason on truncated, malformed or
+///          overlong input.
+caf::error unpack_whole(const uint8_t* data, size_t size,
+                        msgpack::object_handle& out);
+
+/// Encodes one change as an event map, several as a batch (an array).
+bytes encode_msgpack_events(const std::vector<event>& changes);
+
+/// Decodes a msgpack event map or batch array.
+caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
+                                                        size_t size);
+
+/// Encodes a snapshot map; entries are sorted by key, and of several entries
+/// for one key the last wins.
+bytes encode_msgpack_snapshot(const std::vector<event>& entries);
+
+/// Decodes a msgpack snapshot map; entries come out sorted by key, and of
+/// several entries for one key the last wins.
+caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
+                                                          size_t size);
+
+} // namespace podshare::detail

@@ -1,0 +1,91 @@
+#include "podshare/wire.hpp"
+
+#include "podshare/detail/wire_json.hpp"
+#include "podshare/detail/wire_msgpack.hpp"
+#include "podshare/error.hpp"
+
+namespace podshare::wire {
+
+namespace {
+
+/// What the first significant byte of a message says about its encoding.
+enum class sniffed {
+  json,
+  msgpack,
+  neither,
+};
+
+/// Skips leading ASCII whitespace (JSON allows it; a msgpack message never
+/// starts with it) and classifies the first byte: `{` or `[` is JSON, a
+/// msgpack map or array header is msgpack.
+sniffed sniff(const uint8_t*& data, size_t& size) {
+  while (size > 0
+         && (*data == ' ' || *data == '\t' || *data == '\n' || *data == '\r')) {
+    ++data;
+    --size;
+  }
+  if (size == 0)
+    return sniffed::neither;
+  auto c = *data;
+  if (c == '{' || c == '[')
+    return sniffed::json;
+  // fixmap 0x80-0x8f, fixarray 0x90-0x9f, array16/32 0xdc/0xdd, map16/32
+  // 0xde/0xdf.
+  if ((c >= 0x80 && c <= 0x9f) || (c >= 0xdc && c <= 0xdf))
+    return sniffed::msgpack;
+  return sniffed::neither;
+}
+
+caf::error not_an_envelope(size_t size) {
+  return caf::make_error(ec::decode_failed, size == 0
+                                              ? "empty message"
+                                              : "neither JSON nor msgpack");
+}
+
+} // namespace
+
+const char* to_string(format x) {
+  switch (x) {
+    case format::msgpack: return "msgpack";
+    case format::json: return "json";
+  }
+  return "unknown";
+}
+
+bytes encode_events(format fmt, const std::vector<event>& changes) {
+  switch (fmt) {
+    case format::msgpack: return detail::encode_msgpack_events(changes);
+    case format::json: return detail::encode_json_events(changes);
+  }
+  return {};
+}
+
+caf::expected<std::vector<event>> decode_events(const uint8_t* data,
+                                                size_t size) {
+  switch (sniff(data, size)) {
+    case sniffed::json: return detail::decode_json_events(data, size);
+    case sniffed::msgpack: return detail::decode_msgpack_events(data, size);
+    case sniffed::neither: break;
+  }
+  return not_an_envelope(size);
+}
+
+bytes encode_snapshot(format fmt, const std::vector<event>& entries) {
+  switch (fmt) {
+    case format::msgpack: return detail::encode_msgpack_snapshot(entries);
+    case format::json: return detail::encode_json_snapshot(entries);
+  }
+  return {};
+}
+
+caf::expected<std::vector<event>> decode_snapshot(const uint8_t* data,
+                                                  size_t size) {
+  switch (sniff(data, size)) {
+    case sniffed::json: return detail::decode_json_snapshot(data, size);
+    case sniffed::msgpack: return detail::decode_msgpack_snapshot(data, size);
+    case sniffed::neither: break;
+  }
+  return not_an_envelope(size);
+}
+
+} // namespace podshare::wire

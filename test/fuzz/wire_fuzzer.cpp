@@ -1,0 +1,87 @@
+// Feeds arbitrary bytes to the wire decoders (spec §10). Decoding may fail,
+// but never crash, hang or throw; whatever decodes must survive a re-encode
+// in both formats unchanged, or the fuzzer aborts.
+
+#include "podshare/wire.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+using namespace podshare;
+
+namespace {
+
+using decoder = caf::expected<std::vector<event>> (*)(const uint8_t*, size_t);
+
+using encoder = bytes (*)(wire::format, const std::vector<event>&);
+
+void require(bool condition, const char* what) {
+  if (!condition) {
+    std::fprintf(stderr, "wire_fuzzer: %s\n", what);
+    std::abort();
+  }
+}
+
+bool same(const std::vector<event>& xs, const std::vector<event>& ys) {
+  if (xs.size() != ys.size())
+    return false;
+  for (size_t i = 0; i < xs.size(); ++i)
+    if (xs[i].kind != ys[i].kind || xs[i].key != ys[i].key
+        || xs[i].value != ys[i].value || xs[i].version != ys[i].version)
+      return false;
+  return true;
+}
+
+// nlohmann's strict dump is the UTF-8 validator at hand.
+bool valid_utf8(const std::string& x) {
+  try {
+    static_cast<void>(nlohmann::json(x).dump());
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+// JSON replaces invalid UTF-8 (as Go does), so only valid strings survive
+// the JSON leg unchanged; msgpack carries any bytes.
+bool json_safe(const std::vector<event>& xs) {
+  for (const auto& x : xs)
+    if (!valid_utf8(x.key) || !valid_utf8(x.version.origin))
+      return false;
+  return true;
+}
+
+void check_round_trips(const std::vector<event>& xs, encoder encode,
+                       decoder decode) {
+  for (const auto& x : xs)
+    require(x.kind == event_kind::set || x.value.empty(),
+            "a delete carries a value");
+  auto mp = encode(wire::format::msgpack, xs);
+  auto from_mp = decode(mp.data(), mp.size());
+  require(static_cast<bool>(from_mp), "our msgpack does not decode");
+  require(same(*from_mp, xs), "the msgpack round trip changed the events");
+  auto js = encode(wire::format::json, xs);
+  auto from_js = decode(js.data(), js.size());
+  require(static_cast<bool>(from_js), "our JSON does not decode");
+  if (json_safe(xs)) {
+    require(same(*from_js, xs), "the JSON round trip changed the events");
+    auto js2 = encode(wire::format::json, *from_js);
+    require(js2 == js, "the JSON encoding is not a fixed point");
+  }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (auto xs = wire::decode_events(data, size))
+    check_round_trips(*xs, wire::encode_events, wire::decode_events);
+  if (auto xs = wire::decode_snapshot(data, size))
+    check_round_trips(*xs, wire::encode_snapshot, wire::decode_snapshot);
+  return 0;
+}

@@ -1,0 +1,335 @@
+#define CAF_SUITE libpodshare.wire
+
+#include "podshare/wire.hpp"
+
+#include "podshare/error.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include <msgpack.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace podshare;
+
+namespace {
+
+// 2026-05-18T10:00:00Z in nanoseconds since the epoch.
+constexpr int64_t t0 = 1'779'098'400'000'000'000;
+
+constexpr std::string_view golden_set
+  = R"({"v":1,"kind":"set","key":"k","value":"aGVsbG8=","origin":"a",)"
+    R"("timestamp":"2026-05-18T10:00:00.5Z","seq":7})";
+
+constexpr std::string_view golden_delete
+  = R"({"v":1,"kind":"delete","key":"k","origin":"a",)"
+    R"("timestamp":"2026-05-18T10:00:01Z","seq":8})";
+
+constexpr std::string_view golden_snapshot
+  = R"({"v":1,"entries":{)"
+    R"("a":{"value":"MQ==","timestamp":"2026-05-18T10:00:00Z","origin":"n1",)"
+    R"("seq":1},)"
+    R"("b":{"timestamp":"2026-05-18T10:00:02.123456789Z","origin":"n2",)"
+    R"("tombstone":true,"seq":12}}})";
+
+bytes to_bytes(std::string_view x) {
+  return bytes(x.begin(), x.end());
+}
+
+std::string to_text(const bytes& x) {
+  return std::string(x.begin(), x.end());
+}
+
+caf::expected<std::vector<event>> decode(const bytes& x) {
+  return wire::decode_events(x.data(), x.size());
+}
+
+caf::expected<std::vector<event>> decode(std::string_view x) {
+  return decode(to_bytes(x));
+}
+
+caf::expected<std::vector<event>> decode_snap(std::string_view x) {
+  auto buf = to_bytes(x);
+  return wire::decode_snapshot(buf.data(), buf.size());
+}
+
+// caf::error compares code and category only, so the context (the reason)
+// does not get in the way of these checks.
+template <class T>
+caf::error failure(const caf::expected<T>& x) {
+  return x ? caf::error{} : x.error();
+}
+
+const caf::error decode_failed = caf::make_error(ec::decode_failed);
+
+std::string normalized(std::string_view json_text) {
+  return nlohmann::json::parse(json_text).dump();
+}
+
+event make_event(event_kind kind, std::string key, std::string value,
+                 std::string origin, int64_t timestamp, uint64_t seq) {
+  event x;
+  x.kind = kind;
+  x.key = std::move(key);
+  x.value = to_bytes(value);
+  x.version = version{timestamp, std::move(origin), seq};
+  return x;
+}
+
+bool same(const std::vector<event>& xs, const std::vector<event>& ys) {
+  if (xs.size() != ys.size())
+    return false;
+  for (size_t i = 0; i < xs.size(); ++i)
+    if (xs[i].kind != ys[i].kind || xs[i].key != ys[i].key
+        || xs[i].value != ys[i].value || xs[i].version != ys[i].version)
+      return false;
+  return true;
+}
+
+std::vector<event> sample_batch() {
+  return {make_event(event_kind::set, "a", "1", "n1", t0, 1),
+          make_event(event_kind::erase, "b", "", "n1", t0 + 1, 2),
+          make_event(event_kind::set, "c", std::string("\0\xff", 2), "n1",
+                     -1'500'000'000, 3)};
+}
+
+} // namespace
+
+CAF_TEST(a golden JSON set decodes and encodes back to the documented fields) {
+  auto res = decode(golden_set);
+  CAF_REQUIRE(res);
+  CAF_REQUIRE_EQUAL(res->size(), 1u);
+  const auto& x = res->front();
+  CAF_CHECK_EQUAL(x.kind, event_kind::set);
+  CAF_CHECK_EQUAL(x.key, "k");
+  CAF_CHECK_EQUAL(to_text(x.value), "hello");
+  CAF_CHECK_EQUAL(x.version.origin, "a");
+  CAF_CHECK_EQUAL(x.version.timestamp, t0 + 500'000'000);
+  CAF_CHECK_EQUAL(x.version.seq, 7u);
+  auto out = to_text(wire::encode_events(wire::format::json, *res));
+  CAF_CHECK_EQUAL(normalized(out), normalized(golden_set));
+  // Field order follows the spec too, so the text matches byte for byte.
+  CAF_CHECK_EQUAL(out, golden_set);
+}
+
+CAF_TEST(a golden JSON delete decodes and encodes back without a value) {
+  auto res = decode(golden_delete);
+  CAF_REQUIRE(res);
+  CAF_REQUIRE_EQUAL(res->size(), 1u);
+  const auto& x = res->front();
+  CAF_CHECK_EQUAL(x.kind, event_kind::erase);
+  CAF_CHECK_EQUAL(x.key, "k");
+  CAF_CHECK(x.value.empty());
+  CAF_CHECK_EQUAL(x.version, (version{t0 + 1'000'000'000, "a", 8}));
+  auto out = to_text(wire::encode_events(wire::format::json, *res));
+  CAF_CHECK_EQUAL(normalized(out), normalized(golden_delete));
+  CAF_CHECK(!nlohmann::json::parse(out).contains("value"));
+}
+
+CAF_TEST(a golden JSON snapshot with a tombstone decodes and encodes back) {
+  auto res = decode_snap(golden_snapshot);
+  CAF_REQUIRE(res);
+  CAF_REQUIRE_EQUAL(res->size(), 2u);
+  std::vector<event> expected{
+    make_event(event_kind::set, "a", "1", "n1", t0, 1),
+    make_event(event_kind::erase, "b", "", "n2", t0 + 2'123'456'789, 12)};
+  CAF_CHECK(same(*res, expected));
+  auto out = to_text(wire::encode_snapshot(wire::format::json, *res));
+  CAF_CHECK_EQUAL(normalized(out), normalized(golden_snapshot));
+  CAF_CHECK_EQUAL(out, golden_snapshot);
+}
+
+CAF_TEST(msgpack events and batches round trip) {
+  for (const auto& x : sample_batch()) {
+    std::vector<event> one{x};
+    auto res = decode(wire::encode_events(wire::format::msgpack, one));
+    CAF_CHECK(res && same(*res, one));
+  }
+  auto batch = sample_batch();
+  auto buf = wire::encode_events(wire::format::msgpack, batch);
+  CAF_CHECK_EQUAL(buf.front(), 0x93); // fixarray of three
+  auto res = decode(buf);
+  CAF_CHECK(res && same(*res, batch));
+  auto empty = decode(wire::encode_events(wire::format::msgpack, {}));
+  CAF_CHECK(empty && empty->empty());
+}
+
+CAF_TEST(a JSON batch round trips as an array of event objects) {
+  auto batch = sample_batch();
+  auto buf = wire::encode_events(wire::format::json, batch);
+  CAF_CHECK(nlohmann::json::parse(to_text(buf)).is_array());
+  auto res = decode(buf);
+  CAF_CHECK(res && same(*res, batch));
+}
+
+CAF_TEST(a msgpack snapshot round trips sorted with its tombstones) {
+  auto entries = sample_batch();
+  std::swap(entries[0], entries[2]);
+  auto buf = wire::encode_snapshot(wire::format::msgpack, entries);
+  auto res = wire::decode_snapshot(buf.data(), buf.size());
+  CAF_CHECK(res && same(*res, sample_batch()));
+  // A snapshot holds one entry per key: of duplicates the last one wins.
+  entries.push_back(make_event(event_kind::set, "a", "2", "n2", t0, 9));
+  for (auto fmt : {wire::format::msgpack, wire::format::json}) {
+    buf = wire::encode_snapshot(fmt, entries);
+    res = wire::decode_snapshot(buf.data(), buf.size());
+    CAF_REQUIRE(res);
+    CAF_CHECK_EQUAL(res->size(), 3u);
+    CAF_CHECK_EQUAL(to_text(res->front().value), "2");
+  }
+}
+
+CAF_TEST(msgpack uses the documented field names and types) {
+  auto buf = wire::encode_events(wire::format::msgpack, {sample_batch()[0]});
+  auto handle
+    = msgpack::unpack(reinterpret_cast<const char*>(buf.data()), buf.size());
+  std::map<std::string, msgpack::object> obj;
+  handle.get().convert(obj);
+  CAF_CHECK_EQUAL(obj.size(), 7u);
+  CAF_CHECK_EQUAL(obj["v"].as<uint64_t>(), 1u);
+  CAF_CHECK_EQUAL(obj["kind"].as<std::string>(), "set");
+  CAF_CHECK_EQUAL(obj["key"].as<std::string>(), "a");
+  CAF_CHECK(obj["value"].type == msgpack::type::BIN);
+  CAF_CHECK_EQUAL(obj["origin"].as<std::string>(), "n1");
+  CAF_CHECK_EQUAL(obj["timestamp"].as<int64_t>(), t0);
+  CAF_CHECK_EQUAL(obj["seq"].as<uint64_t>(), 1u);
+}
+
+CAF_TEST(a message with a newer protocol version is rejected as such) {
+  auto unsupported = caf::make_error(ec::unsupported_protocol_version);
+  CAF_CHECK_EQUAL(failure(decode(R"({"v":99,"kind":"set","key":"k"})")),
+                  unsupported);
+  CAF_CHECK_EQUAL(failure(decode_snap(R"({"v":2,"entries":{}})")), unsupported);
+  // {"v":99,"kind":"set"} in msgpack.
+  CAF_CHECK_EQUAL(failure(decode("\x82\xa1v\x63\xa4kind\xa3set")), unsupported);
+}
+
+CAF_TEST(a message without a protocol version is accepted as version 0) {
+  auto res = decode(R"({"kind":"set","key":"k","value":"","origin":"a",)"
+                    R"("timestamp":"2026-05-18T10:00:00Z"})");
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL(res->front().version.seq, 0u);
+  CAF_CHECK(decode_snap(R"({"entries":null})"));
+}
+
+CAF_TEST(an unknown message kind is rejected as such) {
+  auto unknown = caf::make_error(ec::unknown_message_kind);
+  CAF_CHECK_EQUAL(failure(decode(R"({"v":1,"kind":"merge","key":"k"})")),
+                  unknown);
+  // {"kind":"clear"} in msgpack.
+  CAF_CHECK_EQUAL(failure(decode("\x81\xa4kind\xa5"
+                                 "clear")),
+                  unknown);
+}
+
+CAF_TEST(malformed inputs fail to decode without throwing) {
+  auto full = wire::encode_events(wire::format::msgpack, sample_batch());
+  auto truncated = bytes(full.begin(), full.end() - 3);
+  auto padded = full;
+  padded.push_back(0xc0);
+  CAF_CHECK_EQUAL(failure(decode(bytes{})), decode_failed);
+  CAF_CHECK_EQUAL(failure(decode(" \n\t")), decode_failed);
+  CAF_CHECK_EQUAL(failure(decode(bytes{0x01})), decode_failed);
+  CAF_CHECK_EQUAL(failure(decode("x")), decode_failed);
+  CAF_CHECK_EQUAL(failure(decode(truncated)), decode_failed);
+  CAF_CHECK_EQUAL(failure(decode(padded)), decode_failed);
+  CAF_CHECK_EQUAL(failure(decode(std::string{golden_set} + " x")),
+                  decode_failed);
+  CAF_CHECK_EQUAL(failure(decode("{\"v\":1,")), decode_failed);
+  std::vector<std::string> bad_fields{
+    R"("key":5)",        R"("seq":"7")",      R"("seq":-1)",
+    R"("v":1.0)",        R"("value":12)",     R"("value":"aGVsbG8")",
+    R"("value":"a b=")", R"("timestamp":12)", R"("timestamp":"yesterday")",
+    R"("origin":["a"])", R"("kind":true)"};
+  for (const auto& field : bad_fields) {
+    auto json = nlohmann::json::parse(golden_set);
+    json.update(nlohmann::json::parse("{" + field + "}"));
+    CAF_CHECK_EQUAL(failure(decode(json.dump())), decode_failed);
+  }
+  for (auto name : {"kind", "key", "origin", "timestamp"}) {
+    auto json = nlohmann::json::parse(golden_set);
+    json.erase(name);
+    CAF_CHECK_EQUAL(failure(decode(json.dump())), decode_failed);
+  }
+}
+
+CAF_TEST(a batch with one bad event fails whole) {
+  auto batch = "[" + std::string{golden_set} + R"(,{"kind":"set"}])";
+  CAF_CHECK_EQUAL(failure(decode(batch)), decode_failed);
+  CAF_CHECK_EQUAL(failure(decode("[" + std::string{golden_set} + ",7]")),
+                  decode_failed);
+}
+
+CAF_TEST(unknown fields are ignored and null counts as absent) {
+  auto json = nlohmann::json::parse(golden_set);
+  json["ttl"] = {{"nested", true}};
+  json["seq"] = nullptr;
+  auto res = decode(json.dump());
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL(to_text(res->front().value), "hello");
+  CAF_CHECK_EQUAL(res->front().version.seq, 0u);
+  // {"kind":"delete","key":"k","origin":"a","timestamp":5,"x":{}} in msgpack.
+  auto mp = decode("\x85\xa4kind\xa6"
+                   "delete\xa3key\xa1k\xa6origin\xa1"
+                   "a\xa9timestamp\x05\xa1x\x80");
+  CAF_REQUIRE(mp);
+  CAF_CHECK_EQUAL(mp->front().kind, event_kind::erase);
+  CAF_CHECK_EQUAL(mp->front().version.timestamp, 5);
+}
+
+CAF_TEST(an offset timestamp decodes to its instant and encodes back in UTC) {
+  auto json = nlohmann::json::parse(golden_set);
+  json["timestamp"] = "2026-05-18T12:00:00.5+02:00";
+  auto res = decode(json.dump());
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL(res->front().version.timestamp, t0 + 500'000'000);
+  auto out = nlohmann::json::parse(
+    to_text(wire::encode_events(wire::format::json, *res)));
+  CAF_CHECK_EQUAL(out["timestamp"], "2026-05-18T10:00:00.5Z");
+}
+
+CAF_TEST(leading whitespace before a JSON message is accepted) {
+  CAF_CHECK(decode(" \r\n\t" + std::string{golden_set} + "\n"));
+}
+
+CAF_TEST(events and snapshots are not mistaken for each other) {
+  CAF_CHECK_EQUAL(failure(decode_snap(golden_set)), decode_failed);
+  CAF_CHECK_EQUAL(failure(decode(golden_snapshot)), decode_failed);
+  CAF_CHECK_EQUAL(failure(decode_snap("[]")), decode_failed);
+}
+
+CAF_TEST(snapshot entries with wrong types fail to decode) {
+  CAF_CHECK_EQUAL(failure(decode_snap(R"({"v":1,"entries":[]})")),
+                  decode_failed);
+  CAF_CHECK_EQUAL(failure(decode_snap(R"({"entries":{"a":{"origin":"n",)"
+                                      R"("timestamp":"2026-05-18T10:00:00Z",)"
+                                      R"("tombstone":"yes"}}})")),
+                  decode_failed);
+  CAF_CHECK_EQUAL(failure(decode_snap(R"({"entries":{"a":{"origin":"n"}}})")),
+                  decode_failed);
+}
+
+CAF_TEST(forged lengths and deep nesting fail without exhausting memory) {
+  // array32 and map32 headers claiming four billion elements.
+  CAF_CHECK_EQUAL(failure(decode(bytes{0xdd, 0xff, 0xff, 0xff, 0xff})),
+                  decode_failed);
+  CAF_CHECK_EQUAL(failure(decode(bytes{0xdf, 0xff, 0xff, 0xff, 0xff})),
+                  decode_failed);
+  // A bin32 value claiming four gigabytes inside an event map.
+  CAF_CHECK_EQUAL(failure(decode(bytes{0x81, 0xa5, 'v', 'a', 'l', 'u', 'e',
+                                       0xc6, 0xff, 0xff, 0xff, 0xff})),
+                  decode_failed);
+  CAF_CHECK_EQUAL(failure(decode(std::string(100'000, '['))), decode_failed);
+  CAF_CHECK_EQUAL(failure(decode(bytes(100'000, 0x91))), decode_failed);
+}
+
+CAF_TEST(formats and kinds have their documented names) {
+  CAF_CHECK_EQUAL(wire::to_string(wire::format::msgpack),
+                  std::string{"msgpack"});
+  CAF_CHECK_EQUAL(wire::to_string(wire::format::json), std::string{"json"});
+  CAF_CHECK_EQUAL(to_string(event_kind::set), std::string{"set"});
+  CAF_CHECK_EQUAL(to_string(event_kind::erase), std::string{"delete"});
+}
