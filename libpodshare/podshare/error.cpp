@@ -28,26 +28,26 @@ const char* to_string(ec code) {
   return "unknown";
 }
 
-std::string render_error(uint8_t code, const std::string& context) {
+std::string render_error(uint8_t code, caf::atom_value,
+                         const caf::message& context) {
   std::string result = "podshare: ";
   result += to_string(static_cast<ec>(code));
-  if (!context.empty()) {
-    result += " (";
-    result += context;
-    result += ")";
-  }
+  if (context.empty())
+    return result;
+  result += " (";
+  // Our own errors carry one string; render anything else CAF's way.
+  if (context.match_elements<std::string>())
+    result += context.get_as<std::string>(0);
+  else
+    result += caf::deep_to_string(context);
+  result += ")";
   return result;
 }
 
 std::string describe(const caf::error& err) {
   if (err.category() != error_category)
     return caf::to_string(err);
-  auto& context = err.context();
-  if (context.empty())
-    return render_error(err.code(), {});
-  if (context.match_elements<std::string>())
-    return render_error(err.code(), context.get_as<std::string>(0));
-  return render_error(err.code(), caf::deep_to_string(context));
+  return render_error(err.code(), err.category(), err.context());
 }
 
 } // namespace podshare

@@ -54,8 +54,10 @@ const char* to_string(ec code);
 /// The error category atom under which `ec` values travel in `caf::error`.
 constexpr caf::atom_value error_category = caf::atom("podshare");
 
-/// Renders a podshare error for `actor_system_config::add_error_category`.
-std::string render_error(uint8_t code, const std::string& context);
+/// Renders a podshare error; `configure(cfg)` registers it with CAF, so that
+/// `sys.render(err)` names podshare's codes.
+std::string render_error(uint8_t code, caf::atom_value category,
+                         const caf::message& context);
 
 /// Describes any error in one line, rendering podshare's own codes by name.
 std::string describe(const caf::error& err);
