@@ -1,5 +1,7 @@
 #include "podshare/detail/wire_json.hpp"
 
+#include "podshare/detail/key_order.hpp"
+
 #include "podshare/detail/base64.hpp"
 #include "podshare/detail/rfc3339.hpp"
 #include "podshare/error.hpp"
@@ -215,11 +217,11 @@ caf::expected<std::vector<event>> decode_json_events(const uint8_t* data,
 }
 
 bytes encode_json_snapshot(const std::vector<event>& entries) {
-  std::map<std::string_view, const event*> sorted;
-  for (const auto& x : entries)
-    sorted[x.key] = &x;
   auto objs = ordered_json::object();
-  for (const auto& [key, x] : sorted) {
+  // Keys come sorted and unique: append to the object's vector directly
+  // instead of paying ordered_map's linear lookup per key.
+  auto& members = objs.get_ref<ordered_json::object_t&>();
+  for (const auto* x : in_key_order(entries)) {
     ordered_json entry;
     bool tombstone = x->kind == event_kind::erase;
     if (!tombstone)
@@ -229,7 +231,8 @@ bytes encode_json_snapshot(const std::vector<event>& entries) {
     if (tombstone)
       entry["tombstone"] = true;
     entry["seq"] = x->version.seq;
-    objs[std::string{key}] = std::move(entry);
+    members.ordered_json::object_t::Container::emplace_back(x->key,
+                                                            std::move(entry));
   }
   ordered_json doc;
   doc["v"] = wire::protocol_version;

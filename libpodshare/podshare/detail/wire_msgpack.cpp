@@ -1,5 +1,7 @@
 #include "podshare/detail/wire_msgpack.hpp"
 
+#include "podshare/detail/key_order.hpp"
+
 #include "podshare/error.hpp"
 #include "podshare/wire.hpp"
 
@@ -247,9 +249,7 @@ caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
 }
 
 bytes encode_msgpack_snapshot(const std::vector<event>& entries) {
-  std::map<std::string_view, const event*> sorted;
-  for (const auto& x : entries)
-    sorted[x.key] = &x;
+  auto sorted = in_key_order(entries);
   msgpack::sbuffer buf;
   packer pk{buf};
   pk.pack_map(2);
@@ -257,8 +257,8 @@ bytes encode_msgpack_snapshot(const std::vector<event>& entries) {
   pk.pack_uint64(wire::protocol_version);
   pack_str(pk, "entries");
   pk.pack_map(static_cast<uint32_t>(sorted.size()));
-  for (const auto& [key, x] : sorted) {
-    pack_str(pk, key);
+  for (const auto* x : sorted) {
+    pack_str(pk, x->key);
     bool tombstone = x->kind == event_kind::erase;
     pk.pack_map(4);
     if (tombstone) {
@@ -286,7 +286,7 @@ caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
     return err;
   if (!root.present[fields::entries])
     return fail_field("entries", "is missing");
-  std::map<std::string, event> sorted;
+  std::vector<event> result;
   if (auto entries = root.values[fields::entries]) {
     if (entries->type != msgpack::type::MAP)
       return fail_field("entries", "is not a map");
@@ -312,14 +312,10 @@ caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
         x.value.clear();
       if (auto err = f.read_version(x.version))
         return err;
-      auto key = x.key;
-      sorted[std::move(key)] = std::move(x);
+      result.push_back(std::move(x));
     }
   }
-  std::vector<event> result;
-  result.reserve(sorted.size());
-  for (auto& kv : sorted)
-    result.push_back(std::move(kv.second));
+  sort_by_key_keep_last(result);
   return result;
 }
 
