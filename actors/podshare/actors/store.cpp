@@ -20,12 +20,16 @@ void mark_dirty(self_pointer self) {
     self->send(self->state.snapshotter, dirty_atom::value);
 }
 
-// Hands the events of a change to the watchers and wakes the snapshotter.
+// Hands the events of a change to the watchers and wakes the snapshotter if
+// an entry changed.
 void dispatch(self_pointer self, std::vector<event> events) {
-  if (events.empty())
-    return;
-  self->send(self->state.registry, event_atom::value, std::move(events));
-  mark_dirty(self);
+  auto& st = self->state;
+  if (!events.empty())
+    self->send(st.registry, event_atom::value, std::move(events));
+  if (st.changed) {
+    st.changed = false;
+    mark_dirty(self);
+  }
 }
 
 // Merges the transport's snapshot and tells `done` how many entries it
@@ -38,8 +42,8 @@ void refresh(self_pointer self, Done done) {
               fetch_snap_atom::value, st.topic)
     .then(
       [self, done](bytes& snapshot) mutable {
-        auto events = self->state.merge_snapshot(snapshot);
-        auto adopted = static_cast<uint64_t>(events.size());
+        std::vector<event> events;
+        auto adopted = self->state.merge_snapshot(snapshot, events);
         dispatch(self, std::move(events));
         done(caf::expected<uint64_t>{adopted});
       },
@@ -113,7 +117,10 @@ void hydrate(
           ->request(st.cfg.transport, timeout, fetch_snap_atom::value, st.topic)
           .then(
             [self, waiting](bytes& snapshot) {
-              self->state.merge_snapshot(snapshot);
+              std::vector<event> no_watchers_yet;
+              self->state.merge_snapshot(snapshot, no_watchers_yet);
+              // Loading is not a change to persist again.
+              self->state.changed = false;
               self->state.ready = true;
               for (auto& promise : *waiting)
                 promise.deliver(ok_atom::value);
@@ -174,11 +181,13 @@ template <class Sink>
 watch_id watch(self_pointer self, watch_filter& filter, Sink& sink) {
   auto& st = self->state;
   auto id = st.next_watch_id++;
-  if (st.closed)
+  if (st.closed) {
     end_at_once(self, id, sink);
-  else
+  } else {
+    ++st.watches_opened;
     self->send(st.registry, watch_atom::value, id, std::move(filter),
                std::move(sink));
+  }
   return id;
 }
 
@@ -190,8 +199,8 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
   auto map = std::const_pointer_cast<const replica>(st.cfg.map);
   auto& opts = st.cfg.options;
   st.registry = self->spawn<caf::linked>(
-    watcher_registry,
-    registry_config{opts.watch_buffer, st.cfg.counters, opts.error_handler});
+    watcher_registry, registry_config{opts.watch_buffer, st.cfg.counters,
+                                      opts.error_handler, st.watches_ended});
   st.snapshotter = self->spawn<caf::linked>(
     snapshotter, snapshotter_config{st.topic, st.cfg.transport, map, st.dirty,
                                     st.cfg.counters, opts, self->address()});
@@ -227,7 +236,7 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
     [=](seed_atom, std::vector<write_item>& items) -> caf::result<ok_atom> {
       if (auto err = self->state.seed(std::move(items)))
         return err;
-      mark_dirty(self);
+      dispatch(self, {});
       return ok_atom::value;
     },
     [=](try_set_atom, write_item& item, const version& expected) {

@@ -64,18 +64,25 @@ struct store_state {
   /// entries that changed. Reports what it drops.
   std::vector<event> apply_remote(const bytes& payload);
 
-  /// Merges a snapshot under last-write-wins; returns the events of the
-  /// entries it adopted. Reports entries it cannot decode.
-  std::vector<event> merge_snapshot(const bytes& payload);
+  /// Merges a snapshot under last-write-wins; returns how many entries it
+  /// adopted and adds their events to `events` while a watch is active.
+  /// Reports entries it cannot decode.
+  uint64_t merge_snapshot(const bytes& payload, std::vector<event>& events);
 
   /// Drops the tombstones that still carry the reported version.
   uint64_t expire(const std::vector<expired_tombstone>& tombstones);
 
   // -- helpers --------------------------------------------------------------
 
-  /// Applies one change under last-write-wins; returns the event when the
-  /// entry changed.
-  std::optional<event> apply(event change);
+  /// Applies one change under last-write-wins; returns whether the entry
+  /// changed. The applied change goes to `events` for the watchers, if given.
+  bool apply(event change, std::vector<event>* events);
+
+  /// Where applied changes go: nowhere while no watch is active, which saves
+  /// a copy of every change and a message per write.
+  std::vector<event>* event_sink(std::vector<event>& events) const {
+    return watches_opened > watches_ended->load() ? &events : nullptr;
+  }
 
   /// Makes staged changes visible and refreshes the gauges.
   void publish();
@@ -92,9 +99,15 @@ struct store_state {
   hybrid_clock clock{system_wall_clock()};
   uint64_t seq = 0;
   bool closed = false;
+  /// Whether an entry changed since the snapshotter was last told.
+  bool changed = false;
   /// Whether the snapshot has been loaded and `open` may answer.
   bool ready = false;
   watch_id next_watch_id = 1;
+  /// Watches handed to the registry; `watches_ended` counts those it ended.
+  uint64_t watches_opened = 0;
+  std::shared_ptr<std::atomic<uint64_t>> watches_ended
+    = std::make_shared<std::atomic<uint64_t>>(0);
   /// Set by the store, cleared by the snapshotter when it takes a snapshot.
   std::shared_ptr<std::atomic<bool>> dirty;
   watcher_registry_actor registry;

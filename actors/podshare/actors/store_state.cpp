@@ -93,7 +93,7 @@ caf::error store_state::seed(std::vector<write_item> items) {
   auto timestamp = clock.issue();
   for (auto& change : changes) {
     change.version = version{timestamp, node_id, ++seq};
-    apply(std::move(change));
+    apply(std::move(change), nullptr);
   }
   publish();
   return caf::none;
@@ -120,10 +120,10 @@ caf::expected<write_outcome> store_state::commit(std::vector<event> changes,
   write_outcome result;
   result.payload = wire::encode_events(cfg.options.wire, changes);
   result.versions.reserve(changes.size());
+  auto* events = event_sink(result.events);
   for (auto& change : changes) {
     result.versions.push_back(change.version);
-    if (auto applied = apply(std::move(change)))
-      result.events.push_back(std::move(*applied));
+    apply(std::move(change), events);
   }
   detail::counters::add(cfg.counters->writes_local, writes);
   publish();
@@ -166,24 +166,26 @@ std::vector<event> store_state::apply_remote(const bytes& payload) {
     return {};
   }
   std::vector<event> result;
+  auto* events = event_sink(result);
   for (auto& change : changes)
-    if (auto applied = apply(std::move(change)))
-      result.push_back(std::move(*applied));
+    apply(std::move(change), events);
   publish();
   return result;
 }
 
-std::vector<event> store_state::merge_snapshot(const bytes& payload) {
+uint64_t store_state::merge_snapshot(const bytes& payload,
+                                     std::vector<event>& events) {
   if (payload.empty())
-    return {};
+    return 0;
   auto decoded = wire::decode_snapshot(payload.data(), payload.size());
   if (!decoded) {
     report(caf::make_error(ec::snapshot_failed, "cannot decode the snapshot of "
                                                   + topic + ": "
                                                   + describe(decoded.error())));
-    return {};
+    return 0;
   }
-  std::vector<event> result;
+  uint64_t adopted = 0;
+  auto* sink = event_sink(events);
   for (auto& change : *decoded) {
     if (change.kind == event_kind::set) {
       auto value = cfg.values->decode(change.value.data(), change.value.size());
@@ -194,11 +196,11 @@ std::vector<event> store_state::merge_snapshot(const bytes& payload) {
       }
       change.decoded = std::move(*value);
     }
-    if (auto applied = apply(std::move(change)))
-      result.push_back(std::move(*applied));
+    if (apply(std::move(change), sink))
+      ++adopted;
   }
   publish();
-  return result;
+  return adopted;
 }
 
 uint64_t store_state::expire(const std::vector<expired_tombstone>& xs) {
@@ -218,15 +220,15 @@ uint64_t store_state::expire(const std::vector<expired_tombstone>& xs) {
 
 // -- helpers ------------------------------------------------------------------
 
-std::optional<event> store_state::apply(event change) {
+bool store_state::apply(event change, std::vector<event>* events) {
   clock.observe(change.version.timestamp);
   auto* current = cfg.map->find(change.key);
   if (current != nullptr) {
     if (current->version == change.version)
-      return std::nullopt; // A duplicate, e.g. from a second path.
+      return false; // A duplicate, e.g. from a second path.
     if (change.version < current->version) {
       detail::counters::add(cfg.counters->writes_rejected);
-      return std::nullopt;
+      return false;
     }
   }
   auto& merge = cfg.values->merge;
@@ -240,11 +242,19 @@ std::optional<event> store_state::apply(event change) {
     else
       report(encoded.error());
   }
-  entry stored{change.key, change.version, change.value, change.decoded,
-               change.kind == event_kind::erase};
-  cfg.map->put(std::move(stored));
+  bool tombstone = change.kind == event_kind::erase;
+  if (events != nullptr) {
+    cfg.map->put(entry{change.key, change.version, change.value, change.decoded,
+                       tombstone});
+    events->push_back(std::move(change));
+  } else {
+    cfg.map->put(entry{std::move(change.key), std::move(change.version),
+                       std::move(change.value), std::move(change.decoded),
+                       tombstone});
+  }
   detail::counters::add(cfg.counters->writes_applied);
-  return change;
+  changed = true;
+  return true;
 }
 
 void store_state::publish() {

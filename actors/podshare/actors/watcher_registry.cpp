@@ -41,6 +41,8 @@ watcher_registry_state::dispatch(const std::vector<event>& events,
   auto first_dropped
     = std::stable_partition(watchers.begin(), watchers.end(),
                             [&](watcher& w) { return !overflows(w); });
+  cfg.ended->fetch_add(
+    static_cast<uint64_t>(std::distance(first_dropped, watchers.end())));
   std::move(first_dropped, watchers.end(), std::back_inserter(dropped));
   watchers.erase(first_dropped, watchers.end());
   detail::counters::add(cfg.counters->events_dispatched, dispatched);
@@ -60,6 +62,7 @@ watcher_registry_state::remove(watch_id id) {
     return std::nullopt;
   auto result = std::move(*i);
   watchers.erase(i);
+  cfg.ended->fetch_add(1);
   detail::counters::set(cfg.counters->watchers_active, watchers.size());
   return result;
 }
@@ -76,6 +79,7 @@ std::vector<watcher_registry_state::watcher>
 watcher_registry_state::take_all() {
   auto result = std::move(watchers);
   watchers.clear();
+  cfg.ended->fetch_add(result.size());
   detail::counters::set(cfg.counters->watchers_active, 0);
   return result;
 }

@@ -6,6 +6,7 @@
 
 #include <caf/stateful_actor.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -19,6 +20,10 @@ struct registry_config {
   size_t buffer = 64;
   std::shared_ptr<detail::counters> counters;
   podshare::error_handler error_handler;
+  /// Counts every watch the registry ended, so the store knows when nobody
+  /// watches.
+  std::shared_ptr<std::atomic<uint64_t>> ended
+    = std::make_shared<std::atomic<uint64_t>>(0);
 };
 
 /// The state of a watcher registry: the store's watchers, each with a filter

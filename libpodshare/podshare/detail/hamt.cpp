@@ -18,8 +18,17 @@ unsigned index_at(uint64_t hash, unsigned shift) {
   return static_cast<unsigned>((hash >> shift) & 31u);
 }
 
+// Counts set bits without a call into libgcc, which is what
+// __builtin_popcount becomes without -mpopcnt.
+unsigned popcount(uint32_t x) {
+  x = x - ((x >> 1) & 0x55555555u);
+  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+  x = (x + (x >> 4)) & 0x0F0F0F0Fu;
+  return (x * 0x01010101u) >> 24;
+}
+
 unsigned position(uint32_t bitmap, uint32_t bit) {
-  return static_cast<unsigned>(__builtin_popcount(bitmap & (bit - 1)));
+  return popcount(bitmap & (bit - 1));
 }
 
 void delete_leaf(void* ptr) {
@@ -94,11 +103,10 @@ void hamt::free_tree(node_ref node) {
   ::operator delete(in);
 }
 
-hamt::inner* hamt::make_inner(uint32_t bitmap, uint16_t count,
-                              bool collision) {
+hamt::inner* hamt::make_inner(uint32_t bitmap, uint16_t count, bool collision) {
   auto* mem = ::operator new(sizeof(inner) + count * sizeof(node_ref));
-  auto* in = new (mem) inner{generation_, bitmap, count,
-                             static_cast<uint16_t>(collision ? 1 : 0)};
+  auto* in = new (mem)
+    inner{generation_, bitmap, count, static_cast<uint16_t>(collision ? 1 : 0)};
   return in;
 }
 
@@ -182,9 +190,8 @@ node_ref hamt::assoc(node_ref node, unsigned shift, entry_node* leaf) {
     drop(in);
     return reinterpret_cast<node_ref>(copy);
   }
-  auto* grown = make_inner(in->bitmap | bit,
-                           static_cast<uint16_t>(in->count + 1),
-                           in->collision != 0);
+  auto* grown = make_inner(
+    in->bitmap | bit, static_cast<uint16_t>(in->count + 1), in->collision != 0);
   auto* grown_kids = const_cast<node_ref*>(children(grown));
   std::memcpy(grown_kids, kids, pos * sizeof(node_ref));
   grown_kids[pos] = tag_leaf(leaf);

@@ -31,10 +31,17 @@ transport_actor::behavior_type memory_transport(
       if (self->state.closed)
         return closed_error();
       auto i = self->state.subscribers.find(topic);
-      if (i != self->state.subscribers.end())
-        for (auto& addr : i->second)
-          if (auto subscriber = caf::actor_cast<subscriber_actor>(addr))
-            self->send(subscriber, deliver_atom::value, topic, payload);
+      if (i == self->state.subscribers.end())
+        return ok_atom::value;
+      // The publisher has the message already: skip it rather than have it
+      // decode its own message only to drop it.
+      auto publisher = self->current_sender();
+      for (auto& addr : i->second) {
+        if (publisher != nullptr && addr == publisher->address())
+          continue;
+        if (auto subscriber = caf::actor_cast<subscriber_actor>(addr))
+          self->send(subscriber, deliver_atom::value, topic, payload);
+      }
       return ok_atom::value;
     },
     [=](subscribe_atom, const std::string& topic,
