@@ -17,8 +17,7 @@ wall_clock system_wall_clock();
 /// supersedes it, even when a peer's clock runs ahead of ours.
 class hybrid_clock {
 public:
-  explicit hybrid_clock(wall_clock wall) : wall_(std::move(wall)) {
-  }
+  explicit hybrid_clock(wall_clock wall) : wall_(std::move(wall)) {}
 
   /// Issues a timestamp for a local write.
   int64_t issue() {
@@ -27,14 +26,10 @@ public:
   }
 
   /// Makes later timestamps exceed `timestamp`, seen on a peer's write.
-  void observe(int64_t timestamp) {
-    last_ = std::max(last_, timestamp);
-  }
+  void observe(int64_t timestamp) { last_ = std::max(last_, timestamp); }
 
   /// Reads the wall clock without advancing the logical clock.
-  int64_t wall_now() const {
-    return wall_();
-  }
+  int64_t wall_now() const { return wall_(); }
 
 private:
   wall_clock wall_;

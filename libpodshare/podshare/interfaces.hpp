@@ -85,8 +85,7 @@ using transport_actor = caf::typed_actor<
   // Fans `payload` out to every subscriber of `topic`, the sender included.
   caf::replies_to<publish_atom, std::string, bytes>::with<ok_atom>,
   // Adds a subscriber to `topic`.
-  caf::replies_to<subscribe_atom, std::string, subscriber_actor>::with<
-    ok_atom>,
+  caf::replies_to<subscribe_atom, std::string, subscriber_actor>::with<ok_atom>,
   // Removes a subscriber from `topic`.
   caf::reacts_to<unsubscribe_atom, std::string, subscriber_actor>,
   // Stores the latest snapshot of `topic`, replacing the previous one.
@@ -149,11 +148,11 @@ using store_actor = caf::typed_actor<
   // Deletes one key.
   caf::replies_to<erase_atom, std::string>::with<version>,
   // Writes a batch, atomically.
-  caf::replies_to<set_many_atom, std::vector<write_item>>::with<
-    std::vector<version>>,
+  caf::replies_to<set_many_atom,
+                  std::vector<write_item>>::with<std::vector<version>>,
   // Deletes a batch of keys, atomically.
-  caf::replies_to<erase_many_atom, std::vector<std::string>>::with<
-    std::vector<version>>,
+  caf::replies_to<erase_many_atom,
+                  std::vector<std::string>>::with<std::vector<version>>,
   // Hydrates an empty store: no broadcast, no events.
   caf::replies_to<seed_atom, std::vector<write_item>>::with<ok_atom>,
   // Writes only if the key's version equals the expected one.

@@ -50,9 +50,8 @@ public:
   template <class F>
   void for_each(F&& f) const {
     detail::read_guard guard;
-    detail::hamt::for_each(published(), [&](const detail::entry_node& node) {
-      f(node.data);
-    });
+    detail::hamt::for_each(
+      published(), [&](const detail::entry_node& node) { f(node.data); });
   }
 
   /// A consistent state of a replica that stays readable on any thread, for
@@ -68,9 +67,8 @@ public:
     /// Calls `f(const entry&)` for every entry of the pinned state.
     template <class F>
     void for_each(F&& f) const {
-      detail::hamt::for_each(root_, [&](const detail::entry_node& node) {
-        f(node.data);
-      });
+      detail::hamt::for_each(
+        root_, [&](const detail::entry_node& node) { f(node.data); });
     }
 
   private:
@@ -99,21 +97,16 @@ public:
   void publish();
 
   /// Live entries in the writer's state.
-  size_t live_count() const noexcept {
-    return live_;
-  }
+  size_t live_count() const noexcept { return live_; }
 
   /// Tombstones in the writer's state.
-  size_t tombstone_count() const noexcept {
-    return tombstones_;
-  }
+  size_t tombstone_count() const noexcept { return tombstones_; }
 
   /// Calls `f(const entry&)` for every entry of the writer's state.
   template <class F>
   void for_each_staged(F&& f) const {
-    detail::hamt::for_each(trie_.root(), [&](const detail::entry_node& node) {
-      f(node.data);
-    });
+    detail::hamt::for_each(
+      trie_.root(), [&](const detail::entry_node& node) { f(node.data); });
   }
 
 private:

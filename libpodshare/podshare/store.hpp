@@ -57,6 +57,19 @@ public:
     });
   }
 
+  /// Calls `f(const T&)` with the live value of `key` without copying it;
+  /// returns whether there was one. `f` runs inside a read: keep it short.
+  template <class F>
+  bool visit(std::string_view key, F&& f) const {
+    handle_.counters->reads.add();
+    return handle_.map->read(key, [&](const entry* x) {
+      if (x == nullptr || x->tombstone)
+        return false;
+      f(*static_cast<const T*>(x->decoded.get()));
+      return true;
+    });
+  }
+
   /// The live keys, in no particular order.
   std::vector<std::string> keys() const {
     std::vector<std::string> result;
@@ -90,6 +103,10 @@ public:
   const std::string& node_id() const { return handle_.node_id; }
 
   const std::string& topic() const { return handle_.topic; }
+
+  /// The replica this facade reads, for code that reads it in bulk (the
+  /// snapshot benchmark).
+  const std::shared_ptr<const replica>& map() const { return handle_.map; }
 
   /// The store actor, for CAF code that talks to it directly.
   const store_actor& actor() const { return handle_.actor; }

@@ -24,8 +24,7 @@ struct value_ops {
     decode;
   /// Joins the current live value with an incoming one; empty when the store
   /// has no merger (last-write-wins replaces the value).
-  std::function<erased_value(const void* current, const void* incoming)>
-    merge;
+  std::function<erased_value(const void* current, const void* incoming)> merge;
 };
 
 } // namespace podshare

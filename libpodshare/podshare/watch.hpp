@@ -29,9 +29,7 @@ struct watch_filter {
   /// The predicate; process-local (it does not cross the network).
   std::function<bool(const event&)> predicate;
 
-  static watch_filter all() {
-    return {};
-  }
+  static watch_filter all() { return {}; }
 
   static watch_filter key(std::string k) {
     return {kind::key, std::move(k), {}};
@@ -76,8 +74,7 @@ using watch_item = std::variant<std::monostate, event, watch_end>;
 /// queue fails and the registry drops the watcher.
 class watch_queue {
 public:
-  explicit watch_queue(size_t capacity) : capacity_(capacity) {
-  }
+  explicit watch_queue(size_t capacity) : capacity_(capacity) {}
 
   /// Adds an event; returns false when the queue is full or ended.
   bool try_push(event x);

@@ -29,15 +29,12 @@ class watch_stream {
 public:
   watch_stream(caf::actor_system& sys, store_actor store, watch_id id,
                std::shared_ptr<watch_queue> queue)
-    : sys_(&sys), store_(std::move(store)), id_(id), queue_(std::move(queue)) {
-  }
+    : sys_(&sys), store_(std::move(store)), id_(id), queue_(std::move(queue)) {}
 
   watch_stream(watch_stream&&) noexcept = default;
   watch_stream& operator=(watch_stream&&) noexcept = default;
 
-  ~watch_stream() {
-    cancel();
-  }
+  ~watch_stream() { cancel(); }
 
   /// Waits up to `timeout` for the next event. Returns nothing when the
   /// timeout passed or the stream ended; `ended()` tells which.
@@ -59,9 +56,7 @@ public:
   }
 
   /// Why the stream ended, once it has.
-  std::optional<watch_end> ended() const {
-    return ended_;
-  }
+  std::optional<watch_end> ended() const { return ended_; }
 
   /// Ends the watch; buffered events are still returned by `next`.
   void cancel() {

@@ -1,7 +1,5 @@
 #include "podshare/detail/wire_json.hpp"
 
-#include "podshare/detail/key_order.hpp"
-
 #include "podshare/detail/base64.hpp"
 #include "podshare/detail/rfc3339.hpp"
 #include "podshare/error.hpp"
@@ -218,10 +216,11 @@ caf::expected<std::vector<event>> decode_json_events(const uint8_t* data,
 
 bytes encode_json_snapshot(const std::vector<event>& entries) {
   auto objs = ordered_json::object();
-  // Keys come sorted and unique: append to the object's vector directly
-  // instead of paying ordered_map's linear lookup per key.
+  // Keys are unique: append to the object's vector directly instead of
+  // paying ordered_map's linear lookup per key.
   auto& members = objs.get_ref<ordered_json::object_t&>();
-  for (const auto* x : in_key_order(entries)) {
+  for (const auto* x = entries.data(); x != entries.data() + entries.size();
+       ++x) {
     ordered_json entry;
     bool tombstone = x->kind == event_kind::erase;
     if (!tombstone)
@@ -257,8 +256,7 @@ caf::expected<std::vector<event>> decode_json_snapshot(const uint8_t* data,
     return result;
   if (!entries->is_object())
     return fail_field("entries", "is not an object");
-  // The parsed object is a sorted map with one entry per key (the last one
-  // in the text), so the result is sorted and free of duplicates.
+  // The parsed object holds one entry per key (the last one in the text).
   result.reserve(entries->size());
   for (const auto& [key, obj] : entries->items()) {
     if (!obj.is_object())

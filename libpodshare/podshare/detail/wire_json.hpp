@@ -35,11 +35,12 @@ bytes encode_json_events(const std::vector<event>& changes);
 caf::expected<std::vector<event>> decode_json_events(const uint8_t* data,
                                                      size_t size);
 
-/// Encodes a snapshot object; entries are sorted by key, and of several
-/// entries for one key the last wins.
+/// Encodes a snapshot object, entries in the given order.
+/// @pre Every key occurs once.
 bytes encode_json_snapshot(const std::vector<event>& entries);
 
-/// Decodes a JSON snapshot object; entries come out sorted by key.
+/// Decodes a JSON snapshot object; of a key that occurs twice, the JSON
+/// parser keeps the last.
 caf::expected<std::vector<event>> decode_json_snapshot(const uint8_t* data,
                                                        size_t size);
 

@@ -1,7 +1,5 @@
 #include "podshare/detail/wire_msgpack.hpp"
 
-#include "podshare/detail/key_order.hpp"
-
 #include "podshare/error.hpp"
 #include "podshare/wire.hpp"
 
@@ -16,7 +14,17 @@ namespace podshare::detail {
 
 namespace {
 
-using packer = msgpack::packer<msgpack::sbuffer>;
+// Packs straight into the bytes we return, so no final copy of the buffer.
+struct bytes_writer {
+  bytes& out;
+
+  void write(const char* data, size_t size) {
+    auto first = reinterpret_cast<const uint8_t*>(data);
+    out.insert(out.end(), first, first + size);
+  }
+};
+
+using packer = msgpack::packer<bytes_writer>;
 
 caf::error fail(std::string reason) {
   return caf::make_error(ec::decode_failed, std::move(reason));
@@ -188,9 +196,15 @@ void pack_event(packer& pk, const event& x) {
   pack_version(pk, x.version);
 }
 
-bytes to_bytes(const msgpack::sbuffer& buf) {
-  auto first = reinterpret_cast<const uint8_t*>(buf.data());
-  return bytes(first, first + buf.size());
+// Room for an entry beyond its key and value: field names, version, headers.
+constexpr size_t entry_overhead = 64;
+
+size_t estimated_size(const std::vector<event>& xs) {
+  size_t result = 32;
+  for (const auto& x : xs)
+    result += x.key.size() + x.value.size() + x.version.origin.size()
+              + entry_overhead;
+  return result;
 }
 
 } // namespace
@@ -215,8 +229,10 @@ caf::error unpack_whole(const uint8_t* data, size_t size,
 }
 
 bytes encode_msgpack_events(const std::vector<event>& changes) {
-  msgpack::sbuffer buf;
-  packer pk{buf};
+  bytes buf;
+  buf.reserve(estimated_size(changes));
+  bytes_writer writer{buf};
+  packer pk{writer};
   if (changes.size() == 1) {
     pack_event(pk, changes.front());
   } else {
@@ -224,7 +240,7 @@ bytes encode_msgpack_events(const std::vector<event>& changes) {
     for (const auto& x : changes)
       pack_event(pk, x);
   }
-  return to_bytes(buf);
+  return buf;
 }
 
 caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
@@ -249,15 +265,18 @@ caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
 }
 
 bytes encode_msgpack_snapshot(const std::vector<event>& entries) {
-  auto sorted = in_key_order(entries);
-  msgpack::sbuffer buf;
-  packer pk{buf};
+  // Sized up front: growing a buffer of megabytes copies it again and again.
+  bytes buf;
+  buf.reserve(estimated_size(entries));
+  bytes_writer writer{buf};
+  packer pk{writer};
   pk.pack_map(2);
   pack_str(pk, "v");
   pk.pack_uint64(wire::protocol_version);
   pack_str(pk, "entries");
-  pk.pack_map(static_cast<uint32_t>(sorted.size()));
-  for (const auto* x : sorted) {
+  pk.pack_map(static_cast<uint32_t>(entries.size()));
+  for (const auto* x = entries.data(); x != entries.data() + entries.size();
+       ++x) {
     pack_str(pk, x->key);
     bool tombstone = x->kind == event_kind::erase;
     pk.pack_map(4);
@@ -270,7 +289,7 @@ bytes encode_msgpack_snapshot(const std::vector<event>& entries) {
     }
     pack_version(pk, x->version);
   }
-  return to_bytes(buf);
+  return buf;
 }
 
 caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
@@ -315,7 +334,6 @@ caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
       result.push_back(std::move(x));
     }
   }
-  sort_by_key_keep_last(result);
   return result;
 }
 

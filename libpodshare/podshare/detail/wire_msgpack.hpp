@@ -36,12 +36,13 @@ bytes encode_msgpack_events(const std::vector<event>& changes);
 caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
                                                         size_t size);
 
-/// Encodes a snapshot map; entries are sorted by key, and of several entries
-/// for one key the last wins.
+/// Encodes a snapshot map, entries in the given order.
+/// @pre Every key occurs once.
 bytes encode_msgpack_snapshot(const std::vector<event>& entries);
 
-/// Decodes a msgpack snapshot map; entries come out sorted by key, and of
-/// several entries for one key the last wins.
+/// Decodes a msgpack snapshot map, entries in the order of the message. A
+/// key that occurs twice comes out twice: the store's last-write-wins picks
+/// the winner when it applies them.
 caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
                                                           size_t size);
 
