@@ -71,6 +71,15 @@ caf::expected<std::vector<event>> decode_events(const uint8_t* data,
 }
 
 bytes encode_snapshot(format fmt, const std::vector<event>& entries) {
+  std::vector<entry_view> views;
+  views.reserve(entries.size());
+  for (auto& x : entries)
+    views.push_back(
+      entry_view{x.key, x.value, x.version, x.kind == event_kind::erase});
+  return encode_snapshot(fmt, views);
+}
+
+bytes encode_snapshot(format fmt, const std::vector<entry_view>& entries) {
   switch (fmt) {
     case format::msgpack: return detail::encode_msgpack_snapshot(entries);
     case format::json: return detail::encode_json_snapshot(entries);

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 /// The wire envelope of protocol version 1 (spec §10): events, batches and
@@ -51,9 +52,23 @@ caf::expected<std::vector<event>> decode_events(const uint8_t* data,
 /// @pre Every key occurs once.
 bytes encode_snapshot(format fmt, const std::vector<event>& entries);
 
-/// Decodes a snapshot, entries sorted by key, tombstones as `erase` changes;
-/// the same failures as `decode_events` (`entries` is required, null means
-/// none).
+/// One snapshot entry as the encoder reads it, owning nothing: the
+/// snapshotter encodes straight from a pinned replica instead of copying
+/// every entry first.
+struct entry_view {
+  const std::string& key;
+  const bytes& value;
+  const podshare::version& version;
+  bool tombstone;
+};
+
+/// Encodes a snapshot from views, in the given order.
+/// @pre Every key occurs once.
+bytes encode_snapshot(format fmt, const std::vector<entry_view>& entries);
+
+/// Decodes a snapshot, entries in the order of the message, tombstones as
+/// `erase` changes; the same failures as `decode_events` (`entries` is
+/// required, null means none).
 caf::expected<std::vector<event>> decode_snapshot(const uint8_t* data,
                                                   size_t size);
 

@@ -10,7 +10,9 @@ namespace podshare::actors {
 
 built_snapshot snapshotter_state::build(int64_t now) const {
   built_snapshot result;
-  std::vector<event> entries;
+  std::vector<wire::entry_view> entries;
+  entries.reserve(cfg.counters->keys + cfg.counters->tombstones);
+  // The view keeps every entry alive until the encoding is done.
   replica::pinned_view view{cfg.map};
   view.for_each([&](const entry& x) {
     if (x.tombstone
@@ -18,8 +20,7 @@ built_snapshot snapshotter_state::build(int64_t now) const {
       result.expired.push_back({x.key, x.version});
       return;
     }
-    entries.push_back(event{x.tombstone ? event_kind::erase : event_kind::set,
-                            x.key, x.value, nullptr, x.version});
+    entries.push_back(wire::entry_view{x.key, x.value, x.version, x.tombstone});
   });
   result.payload = wire::encode_snapshot(cfg.options.wire, entries);
   return result;

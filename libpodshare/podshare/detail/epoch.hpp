@@ -40,14 +40,10 @@ public:
   void enter(slot* s);
 
   /// Ends the read announced in `s`.
-  static void exit(slot* s) {
-    s->epoch.store(0, std::memory_order_release);
-  }
+  static void exit(slot* s) { s->epoch.store(0, std::memory_order_release); }
 
   /// Returns the current epoch.
-  uint64_t current() const {
-    return global_.load(std::memory_order_seq_cst);
-  }
+  uint64_t current() const { return global_.load(std::memory_order_seq_cst); }
 
   /// Advances the epoch if every active reader has entered the current one,
   /// and returns the (possibly new) current epoch. Memory unlinked at epoch
@@ -64,13 +60,9 @@ private:
 /// Announces a read on the calling thread for the lifetime of the guard.
 class read_guard {
 public:
-  read_guard() {
-    epoch_domain::instance().enter_thread();
-  }
+  read_guard() { epoch_domain::instance().enter_thread(); }
 
-  ~read_guard() {
-    epoch_domain::instance().exit_thread();
-  }
+  ~read_guard() { epoch_domain::instance().exit_thread(); }
 
   read_guard(const read_guard&) = delete;
   read_guard& operator=(const read_guard&) = delete;

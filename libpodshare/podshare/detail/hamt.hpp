@@ -50,9 +50,7 @@ public:
   // -- writing (the writer only) --------------------------------------------
 
   /// The writer's current root, including unsealed changes.
-  node_ref root() const noexcept {
-    return root_;
-  }
+  node_ref root() const noexcept { return root_; }
 
   /// Inserts or replaces the leaf for `leaf->data.key`; takes ownership. The
   /// replaced leaf, if any, goes to the garbage.
@@ -80,9 +78,7 @@ private:
   void drop_leaf(const entry_node* leaf);
 
   static const node_ref* children(const inner* node);
-  static bool is_leaf(node_ref x) {
-    return (x & 1) != 0;
-  }
+  static bool is_leaf(node_ref x) { return (x & 1) != 0; }
   static const entry_node* as_leaf(node_ref x) {
     return reinterpret_cast<const entry_node*>(x & ~node_ref{1});
   }

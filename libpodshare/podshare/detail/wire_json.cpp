@@ -214,23 +214,21 @@ caf::expected<std::vector<event>> decode_json_events(const uint8_t* data,
   return result;
 }
 
-bytes encode_json_snapshot(const std::vector<event>& entries) {
+bytes encode_json_snapshot(const std::vector<wire::entry_view>& entries) {
   auto objs = ordered_json::object();
   // Keys are unique: append to the object's vector directly instead of
   // paying ordered_map's linear lookup per key.
   auto& members = objs.get_ref<ordered_json::object_t&>();
-  for (const auto* x = entries.data(); x != entries.data() + entries.size();
-       ++x) {
+  for (const auto& x : entries) {
     ordered_json entry;
-    bool tombstone = x->kind == event_kind::erase;
-    if (!tombstone)
-      entry["value"] = base64_encode(x->value);
-    entry["timestamp"] = format_rfc3339(x->version.timestamp);
-    entry["origin"] = x->version.origin;
-    if (tombstone)
+    if (!x.tombstone)
+      entry["value"] = base64_encode(x.value);
+    entry["timestamp"] = format_rfc3339(x.version.timestamp);
+    entry["origin"] = x.version.origin;
+    if (x.tombstone)
       entry["tombstone"] = true;
-    entry["seq"] = x->version.seq;
-    members.ordered_json::object_t::Container::emplace_back(x->key,
+    entry["seq"] = x.version.seq;
+    members.ordered_json::object_t::Container::emplace_back(x.key,
                                                             std::move(entry));
   }
   ordered_json doc;

@@ -2,6 +2,7 @@
 
 #include "podshare/bytes.hpp"
 #include "podshare/event.hpp"
+#include "podshare/wire.hpp"
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
@@ -37,7 +38,7 @@ caf::expected<std::vector<event>> decode_json_events(const uint8_t* data,
 
 /// Encodes a snapshot object, entries in the given order.
 /// @pre Every key occurs once.
-bytes encode_json_snapshot(const std::vector<event>& entries);
+bytes encode_json_snapshot(const std::vector<wire::entry_view>& entries);
 
 /// Decodes a JSON snapshot object; of a key that occurs twice, the JSON
 /// parser keeps the last.

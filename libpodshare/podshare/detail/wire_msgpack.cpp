@@ -264,10 +264,14 @@ caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
   return result;
 }
 
-bytes encode_msgpack_snapshot(const std::vector<event>& entries) {
+bytes encode_msgpack_snapshot(const std::vector<wire::entry_view>& entries) {
   // Sized up front: growing a buffer of megabytes copies it again and again.
+  size_t estimate = 32;
+  for (const auto& x : entries)
+    estimate += x.key.size() + x.value.size() + x.version.origin.size()
+                + entry_overhead;
   bytes buf;
-  buf.reserve(estimated_size(entries));
+  buf.reserve(estimate);
   bytes_writer writer{buf};
   packer pk{writer};
   pk.pack_map(2);
@@ -275,19 +279,17 @@ bytes encode_msgpack_snapshot(const std::vector<event>& entries) {
   pk.pack_uint64(wire::protocol_version);
   pack_str(pk, "entries");
   pk.pack_map(static_cast<uint32_t>(entries.size()));
-  for (const auto* x = entries.data(); x != entries.data() + entries.size();
-       ++x) {
-    pack_str(pk, x->key);
-    bool tombstone = x->kind == event_kind::erase;
+  for (const auto& x : entries) {
+    pack_str(pk, x.key);
     pk.pack_map(4);
-    if (tombstone) {
+    if (x.tombstone) {
       pack_str(pk, "tombstone");
       pk.pack_true();
     } else {
       pack_str(pk, "value");
-      pack_bin(pk, x->value);
+      pack_bin(pk, x.value);
     }
-    pack_version(pk, x->version);
+    pack_version(pk, x.version);
   }
   return buf;
 }

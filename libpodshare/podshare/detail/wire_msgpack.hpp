@@ -2,6 +2,7 @@
 
 #include "podshare/bytes.hpp"
 #include "podshare/event.hpp"
+#include "podshare/wire.hpp"
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
@@ -38,7 +39,7 @@ caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
 
 /// Encodes a snapshot map, entries in the given order.
 /// @pre Every key occurs once.
-bytes encode_msgpack_snapshot(const std::vector<event>& entries);
+bytes encode_msgpack_snapshot(const std::vector<wire::entry_view>& entries);
 
 /// Decodes a msgpack snapshot map, entries in the order of the message. A
 /// key that occurs twice comes out twice: the store's last-write-wins picks
