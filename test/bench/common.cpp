@@ -1,0 +1,82 @@
+#include "common.hpp"
+
+#include "podshare/configure.hpp"
+#include "podshare/net/memory_transport.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <unordered_map>
+
+namespace podshare::bench {
+
+std::vector<std::string> make_keys(size_t n) {
+  std::vector<std::string> keys;
+  keys.reserve(n);
+  char buf[32];
+  for (size_t i = 0; i < n; ++i) {
+    std::snprintf(buf, sizeof(buf), "key:%012zu", i);
+    keys.emplace_back(buf);
+  }
+  return keys;
+}
+
+std::string make_value(size_t salt) {
+  std::string value(64, 'v');
+  auto digits = std::to_string(salt);
+  std::copy(digits.begin(), digits.end(), value.begin());
+  return value;
+}
+
+caf::actor_system& system() {
+  // Leaked: benchmarks run until exit and stores outlive any one of them.
+  static auto* sys = [] {
+    auto* cfg = new caf::actor_system_config;
+    configure(*cfg);
+    return new caf::actor_system{*cfg};
+  }();
+  return *sys;
+}
+
+transport_actor make_transport() {
+  return net::spawn_memory_transport(system());
+}
+
+string_store open(const std::string& topic, transport_actor transport,
+                  options opts) {
+  auto s = string_store::open(system(), topic, std::move(transport),
+                              std::move(opts));
+  if (!s) {
+    std::fprintf(stderr, "open failed: %s\n", describe(s.error()).c_str());
+    std::abort();
+  }
+  return std::move(*s);
+}
+
+void fill(string_store& s, const std::vector<std::string>& keys) {
+  std::unordered_map<std::string, std::string> batch;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    batch.emplace(keys[i], make_value(i));
+    if (batch.size() == 1000 || i + 1 == keys.size()) {
+      if (!s.set_many(batch))
+        std::abort();
+      batch.clear();
+    }
+  }
+}
+
+void report_percentiles(benchmark::State& state, std::vector<int64_t> samples) {
+  if (samples.empty())
+    return;
+  std::sort(samples.begin(), samples.end());
+  auto at = [&](double q) {
+    return static_cast<double>(samples[static_cast<size_t>(
+             q * static_cast<double>(samples.size() - 1))])
+           / 1000.0;
+  };
+  state.counters["p50_us"] = at(0.50);
+  state.counters["p99_us"] = at(0.99);
+}
+
+} // namespace podshare::bench

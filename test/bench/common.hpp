@@ -1,0 +1,54 @@
+#pragma once
+
+// Shared set-up of the benchmarks: the data shape of the goals (10,000 keys
+// of 16 bytes, values of 64 bytes), one actor system and one memory
+// transport for the whole run, and a store opener.
+
+#include "podshare/store.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <caf/actor_system.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace podshare::bench {
+
+constexpr size_t key_count = 10000;
+
+using string_store = podshare::store<std::string>;
+
+/// `n` distinct keys of exactly 16 bytes.
+std::vector<std::string> make_keys(size_t n = key_count);
+
+/// A value of exactly 64 bytes.
+std::string make_value(size_t salt = 0);
+
+/// The run's actor system (podshare-configured, default scheduler).
+caf::actor_system& system();
+
+/// A fresh memory transport.
+transport_actor make_transport();
+
+/// Opens a store on `transport`; aborts the run on failure.
+string_store open(const std::string& topic, transport_actor transport,
+                  options opts = {});
+
+/// Fills `s` with `key_count` entries in batches.
+void fill(string_store& s, const std::vector<std::string>& keys);
+
+/// Nanoseconds on the steady clock.
+inline int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+/// Reports p50 and p99 of `samples` (nanoseconds) as counters in µs.
+void report_percentiles(benchmark::State& state, std::vector<int64_t> samples);
+
+} // namespace podshare::bench

@@ -1,0 +1,182 @@
+// The benchmark runner: Google Benchmark's console and JSON output, then a
+// table of every goal of docs/performance.md with its ratio to the baseline
+// measured in this same run.
+
+#include "common.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <string>
+
+namespace {
+
+using benchmark::BenchmarkReporter;
+
+/// Keeps every run for the summary while printing as usual.
+class recording_reporter : public benchmark::ConsoleReporter {
+public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (auto& run : runs)
+      if (run.run_type == Run::RT_Iteration)
+        runs_[run.benchmark_name()] = run;
+    ConsoleReporter::ReportRuns(runs);
+  }
+
+  const Run* find(const std::string& name) const {
+    auto i = runs_.find(name);
+    return i == runs_.end() ? nullptr : &i->second;
+  }
+
+private:
+  std::map<std::string, Run> runs_;
+};
+
+class summary {
+public:
+  explicit summary(const recording_reporter& runs) : runs_(runs) {}
+
+  /// Nanoseconds per iteration, or NaN when the run is missing.
+  double ns(const std::string& name) const {
+    auto* run = runs_.find(name);
+    if (run == nullptr)
+      return NAN;
+    return run->GetAdjustedRealTime() * 1e9
+           / benchmark::GetTimeUnitMultiplier(run->time_unit);
+  }
+
+  /// Iterations per second over all threads.
+  double per_second(const std::string& name) const {
+    auto* run = runs_.find(name);
+    if (run == nullptr || run->real_accumulated_time <= 0)
+      return NAN;
+    // Threads each add their own time: the wall time is the sum over them.
+    return static_cast<double>(run->iterations) * run->threads
+           / run->real_accumulated_time;
+  }
+
+  double counter(const std::string& name, const std::string& key) const {
+    auto* run = runs_.find(name);
+    if (run == nullptr)
+      return NAN;
+    auto i = run->counters.find(key);
+    return i == run->counters.end() ? NAN : i->second.value;
+  }
+
+  void row(const char* figure, const std::string& measured,
+           const std::string& ratio, const char* goal) const {
+    std::printf("| %-44s | %-22s | %-26s | %-26s |\n", figure, measured.c_str(),
+                ratio.c_str(), goal);
+  }
+
+private:
+  const recording_reporter& runs_;
+};
+
+std::string fmt(const char* format, double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), format, x);
+  return buf;
+}
+
+void print_summary(const recording_reporter& runs) {
+  summary s{runs};
+  std::printf("\n| %-44s | %-22s | %-26s | %-26s |\n", "figure", "measured",
+              "ratio (same run)", "goal");
+  std::printf("|%s|%s|%s|%s|\n", std::string(46, '-').c_str(),
+              std::string(24, '-').c_str(), std::string(28, '-').c_str(),
+              std::string(28, '-').c_str());
+  auto find = s.ns("baseline_map_find");
+  auto visit = s.ns("podshare_visit/real_time/threads:1");
+  auto get = s.ns("podshare_get/real_time/threads:1");
+  s.row("get (in place) from a plain thread, hit", fmt("%.1f ns", visit),
+        fmt("%.2fx map find", visit / find), "<= 2x baseline 1");
+  s.row("get (copy out) from a plain thread, hit", fmt("%.1f ns", get),
+        fmt("%.2fx map find", get / find), "(copies a 64-byte value)");
+  auto idle = s.per_second("podshare_visit/real_time/threads:2");
+  auto busy = s.per_second("podshare_visit_while_writing/real_time/threads:2");
+  auto locked = s.per_second(
+    "baseline_shared_mutex_find_while_writing/real_time/threads:2");
+  s.row("2 readers while 100k writes/s: throughput",
+        fmt("%.1f M reads/s", busy / 1e6),
+        fmt("%.0f%% of idle, ", 100 * busy / idle)
+          + fmt("%.1fx locked", busy / locked),
+        ">= 90% idle, >= 3x baseline 2");
+  s.row("  writes applied meanwhile",
+        fmt("%.0f writes/s",
+            s.counter("podshare_visit_while_writing/real_time/threads:2",
+                      "writes_per_s")),
+        "", "~100,000");
+  auto spin = s.ns("baseline_spin_handoff/real_time");
+  auto condvar = s.ns("baseline_condvar_handoff/real_time");
+  auto caf_rtt = s.ns("baseline_caf_request/real_time");
+  auto p50 = s.counter("podshare_blocking_set/real_time", "p50_us") * 1e3;
+  auto p99 = s.counter("podshare_blocking_set/real_time", "p99_us") * 1e3;
+  s.row("blocking set p50", fmt("%.1f us", p50 / 1e3),
+        fmt("%.0fx spin, ", p50 / spin) + fmt("%.2fx CAF rtt", p50 / caf_rtt),
+        "<= 20x spin, <= 0.2x CAF rtt");
+  s.row("blocking set p99", fmt("%.1f us", p99 / 1e3), "", "");
+  s.row("  baselines: spin / condvar / CAF rtt",
+        fmt("%.2f us / ", spin / 1e3) + fmt("%.1f us / ", condvar / 1e3)
+          + fmt("%.1f us", caf_rtt / 1e3),
+        "", "");
+  s.row("pipelined writes, set_many of 1000",
+        fmt("%.2f M writes/s",
+            s.counter("podshare_set_many/1000/real_time", "items_per_second")
+              / 1e6),
+        "", ">= 1 M/s");
+  s.row(
+    "pipelined writes, actor sender (1000 in flight)",
+    fmt("%.2f M writes/s",
+        s.counter("podshare_pipelined_sets/1000/real_time", "items_per_second")
+          / 1e6),
+    "", ">= 1 M/s");
+  auto remote50
+    = s.counter("podshare_write_to_remote_watch/real_time", "p50_us") * 1e3;
+  auto remote99
+    = s.counter("podshare_write_to_remote_watch/real_time", "p99_us") * 1e3;
+  s.row("write on A -> watcher of B, p50 / p99",
+        fmt("%.1f us / ", remote50 / 1e3) + fmt("%.1f us", remote99 / 1e3),
+        fmt("%.2fx blocking set p50", remote50 / p50), "p50 <= 2x set p50");
+  auto fan0 = s.ns("podshare_watch_fanout/0/real_time");
+  auto fan1 = s.ns("podshare_watch_fanout/1/real_time");
+  auto fan10 = s.ns("podshare_watch_fanout/10/real_time");
+  auto fan100 = s.ns("podshare_watch_fanout/100/real_time");
+  s.row("watch fan-out, 1000 events to 0/1/10/100",
+        fmt("%.2f/", fan0 / 1e6) + fmt("%.2f/", fan1 / 1e6)
+          + fmt("%.2f/", fan10 / 1e6) + fmt("%.2f ms", fan100 / 1e6),
+        fmt("%.0f ns per watcher-event", (fan100 - fan0) / (100 * 1000.0)),
+        "linear, <= 150 ns");
+  for (auto n : {"10", "1000", "100000"})
+    s.row(
+      ("snapshot build+encode, " + std::string{n} + " keys").c_str(),
+      fmt("%.3f ms", s.ns(std::string{"podshare_snapshot_build/"} + n) / 1e6),
+      "", std::string{n} == "100000" ? "<= 50 ms" : "");
+  s.row("longest write gap during 100k snapshots",
+        fmt("%.2f ms", s.counter("podshare_snapshot_write_pause/real_time",
+                                 "max_write_gap_ms")),
+        fmt("%.2f ms without snapshots",
+            s.counter("podshare_snapshot_write_pause/real_time",
+                      "idle_write_gap_ms")),
+        "<= 1 ms");
+  s.row("open a late joiner from 100k snapshot",
+        fmt("%.1f ms", s.ns("podshare_open_from_snapshot/real_time") / 1e6), "",
+        "<= 250 ms");
+  s.row("memory per live entry beyond key+value",
+        fmt("%.0f bytes", s.counter("podshare_memory_per_entry/iterations:1",
+                                    "overhead_bytes")),
+        "", "<= 120 bytes");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 1;
+  recording_reporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  print_summary(reporter);
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,102 @@
+// The write path: a blocking `set`, pipelined writes, and a write on one
+// store reaching a watcher of another (memory transport).
+
+#include "common.hpp"
+
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include <unordered_map>
+
+namespace podshare::bench {
+
+namespace {
+
+void podshare_blocking_set(benchmark::State& state) {
+  auto s = open("blocking_set", make_transport());
+  auto keys = make_keys();
+  std::vector<int64_t> samples;
+  samples.reserve(100000);
+  size_t i = 0;
+  for (auto _ : state) {
+    auto start = now_ns();
+    auto res = s.set(keys[i % keys.size()], make_value(i));
+    samples.push_back(now_ns() - start);
+    if (!res)
+      state.SkipWithError("set failed");
+    ++i;
+  }
+  report_percentiles(state, std::move(samples));
+  s.close();
+}
+BENCHMARK(podshare_blocking_set)->UseRealTime();
+
+// The batched facade: one `set_many` of `range(0)` items per call.
+void podshare_set_many(benchmark::State& state) {
+  auto s = open("set_many", make_transport());
+  auto keys = make_keys();
+  auto batch_size = static_cast<size_t>(state.range(0));
+  std::vector<std::unordered_map<std::string, std::string>> batches;
+  for (size_t b = 0; b < keys.size() / batch_size; ++b) {
+    std::unordered_map<std::string, std::string> batch;
+    for (size_t i = 0; i < batch_size; ++i)
+      batch.emplace(keys[b * batch_size + i], make_value(i));
+    batches.push_back(std::move(batch));
+  }
+  size_t b = 0;
+  for (auto _ : state)
+    if (!s.set_many(batches[b++ % batches.size()]))
+      state.SkipWithError("set_many failed");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations())
+                          * state.range(0));
+  s.close();
+}
+BENCHMARK(podshare_set_many)->Arg(100)->Arg(1000)->UseRealTime();
+
+// An actor sender: `range(0)` set messages in flight, then every reply.
+void podshare_pipelined_sets(benchmark::State& state) {
+  auto s = open("pipelined", make_transport());
+  auto keys = make_keys();
+  auto value = make_value();
+  auto encoded = *msgpack_codec<std::string>::encode(value);
+  auto decoded = std::make_shared<const std::string>(value);
+  auto n = static_cast<int>(state.range(0));
+  caf::scoped_actor self{system()};
+  for (auto _ : state) {
+    for (int i = 0; i < n; ++i)
+      self->send(s.actor(), set_atom::value,
+                 write_item{keys[static_cast<size_t>(i) % keys.size()], encoded,
+                            decoded});
+    int replies = 0;
+    self->receive_for(replies, n)([](const version&) {}, [](caf::error&) {});
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * n);
+  s.close();
+}
+BENCHMARK(podshare_pipelined_sets)->Arg(1000)->UseRealTime();
+
+// A write sent to store A until its event comes out of a watcher of B.
+void podshare_write_to_remote_watch(benchmark::State& state) {
+  auto transport = make_transport();
+  auto a = open("remote_watch", transport);
+  auto b = open("remote_watch", transport);
+  auto events = b.watch(watch_filter::key("hot"));
+  auto encoded = *msgpack_codec<std::string>::encode(make_value());
+  std::vector<int64_t> samples;
+  for (auto _ : state) {
+    auto start = now_ns();
+    caf::anon_send(a.actor(), set_atom::value,
+                   write_item{"hot", encoded, nullptr});
+    if (!events.next(std::chrono::seconds{10}))
+      state.SkipWithError("no event");
+    samples.push_back(now_ns() - start);
+  }
+  report_percentiles(state, std::move(samples));
+  a.close();
+  b.close();
+}
+BENCHMARK(podshare_write_to_remote_watch)->UseRealTime();
+
+} // namespace
+
+} // namespace podshare::bench
