@@ -50,9 +50,9 @@ public:
     auto* run = runs_.find(name);
     if (run == nullptr || run->real_accumulated_time <= 0)
       return NAN;
-    // Threads each add their own time: the wall time is the sum over them.
-    return static_cast<double>(run->iterations) * run->threads
-           / run->real_accumulated_time;
+    // Google Benchmark sums iterations over threads and averages their wall
+    // time, so this is the throughput of all threads together.
+    return static_cast<double>(run->iterations) / run->real_accumulated_time;
   }
 
   double counter(const std::string& name, const std::string& key) const {
