@@ -34,6 +34,9 @@ caf::actor_system& system() {
   static auto* sys = [] {
     auto* cfg = new caf::actor_system_config;
     configure(*cfg);
+    if (const char* polls = std::getenv("BENCH_AGGRESSIVE_POLLS"))
+      cfg->set("work-stealing.aggressive-poll-attempts",
+               static_cast<size_t>(std::atoll(polls)));
     return new caf::actor_system{*cfg};
   }();
   return *sys;
