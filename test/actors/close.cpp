@@ -46,7 +46,7 @@ CAF_TEST(close with a timeout returns within it when the transport hangs) {
   consume_messages();
   CAF_CHECK(self->mailbox().empty());
   // Closed at once, though the flush hangs.
-  CAF_CHECK_EQUAL(set(a, "k", "w").error(), ec::closed);
+  CAF_CHECK_EQUAL(error_of(set(a, "k", "w")), ec::closed);
   // Nothing answers the flush; the close timer fires after two seconds.
   advance_time(2s);
   consume_messages();

@@ -241,7 +241,7 @@ CAF_TEST(writes after close give closed and reads keep working) {
                [](caf::error& err) { CAF_CHECK_EQUAL(err, ec::closed); });
   CAF_CHECK_EQUAL(get(a, "k"), std::optional<std::string>{"v"});
   // Once closed, the store has exited (see docs/architecture.md).
-  CAF_CHECK_EQUAL(set(a, "k", "x").error(), caf::sec::request_receiver_down);
+  CAF_CHECK_EQUAL(error_of(set(a, "k", "x")), caf::sec::request_receiver_down);
 }
 
 CAF_TEST(stats counters and gauges match a scripted sequence) {
