@@ -17,9 +17,12 @@ using benchmark::BenchmarkReporter;
 class recording_reporter : public benchmark::ConsoleReporter {
 public:
   void ReportRuns(const std::vector<Run>& runs) override {
-    for (auto& run : runs)
+    for (auto& run : runs) {
+      if (run.error_occurred)
+        ++errors_;
       if (run.run_type == Run::RT_Iteration)
         runs_[run.benchmark_name()] = run;
+    }
     ConsoleReporter::ReportRuns(runs);
   }
 
@@ -28,8 +31,12 @@ public:
     return i == runs_.end() ? nullptr : &i->second;
   }
 
+  /// Benchmarks that reported an error (a broken harness, not a slow run).
+  int errors() const { return errors_; }
+
 private:
   std::map<std::string, Run> runs_;
+  int errors_ = 0;
 };
 
 class summary {
@@ -178,5 +185,9 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   print_summary(reporter);
   benchmark::Shutdown();
+  if (reporter.errors() > 0) {
+    std::fprintf(stderr, "%d benchmarks failed\n", reporter.errors());
+    return 1;
+  }
   return 0;
 }
