@@ -3,11 +3,13 @@
 #include "podshare/bytes.hpp"
 #include "podshare/version.hpp"
 
+#include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace podshare {
 
@@ -19,6 +21,9 @@ enum class event_kind : uint8_t {
 
 /// Returns `"set"` or `"delete"`, the names used on the wire.
 const char* to_string(event_kind kind);
+
+/// Parses a kind's wire name; `unknown_message_kind` for any other text.
+caf::error from_string(std::string_view text, event_kind& kind);
 
 /// One change applied to the local replica, as watchers see it.
 struct event {

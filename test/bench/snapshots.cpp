@@ -56,14 +56,7 @@ BENCHMARK(podshare_snapshot_build)
 void podshare_snapshot_write_pause(benchmark::State& state) {
   auto s = open("pause", make_transport());
   auto keys = make_keys(100000);
-  std::unordered_map<std::string, std::string> batch;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    batch.emplace(keys[i], make_value(i));
-    if (batch.size() == 1000) {
-      s.set_many(batch);
-      batch.clear();
-    }
-  }
+  fill(s, keys);
   std::atomic<bool> stop{false};
   std::atomic<int64_t> longest_gap{0};
   std::thread writer{[&] {
@@ -99,15 +92,7 @@ void podshare_open_from_snapshot(benchmark::State& state) {
   auto transport = make_transport();
   {
     auto first = open("late", transport);
-    auto keys = make_keys(100000);
-    std::unordered_map<std::string, std::string> batch;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      batch.emplace(keys[i], make_value(i));
-      if (batch.size() == 1000) {
-        first.set_many(batch);
-        batch.clear();
-      }
-    }
+    fill(first, make_keys(100000));
     first.close(); // flushes the snapshot
   }
   for (auto _ : state) {

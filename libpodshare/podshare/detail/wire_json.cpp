@@ -135,13 +135,8 @@ caf::error decode_event(const json& obj, event& out) {
   std::string kind;
   if (auto err = read_string(obj, "kind", kind))
     return err;
-  if (kind == "set")
-    out.kind = event_kind::set;
-  else if (kind == "delete")
-    out.kind = event_kind::erase;
-  else
-    return caf::make_error(ec::unknown_message_kind,
-                           "kind '" + kind.substr(0, 32) + "'");
+  if (auto err = from_string(kind, out.kind))
+    return err;
   if (auto err = read_string(obj, "key", out.key))
     return err;
   if (auto err = read_value(obj, out.value))

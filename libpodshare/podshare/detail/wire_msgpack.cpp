@@ -143,13 +143,8 @@ caf::error decode_event(const msgpack::object& obj, event& out) {
   std::string kind;
   if (auto err = f.read_string(fields::kind, kind))
     return err;
-  if (kind == "set")
-    out.kind = event_kind::set;
-  else if (kind == "delete")
-    out.kind = event_kind::erase;
-  else
-    return caf::make_error(ec::unknown_message_kind,
-                           "kind '" + kind.substr(0, 32) + "'");
+  if (auto err = from_string(kind, out.kind))
+    return err;
   if (auto err = f.read_string(fields::key, out.key))
     return err;
   if (auto err = f.read_value(out.value))
