@@ -1,5 +1,6 @@
 // Uses an installed podshare the way an application would: one store on a
 // memory transport, one write, one read. Exits 0 when the value comes back.
+#include "podshare/configure.hpp"
 #include "podshare/error.hpp"
 #include "podshare/net/memory_transport.hpp"
 #include "podshare/store.hpp"
@@ -41,12 +42,8 @@ int check(caf::actor_system& sys, const podshare::transport_actor& transport) {
 
 int main() {
   caf::actor_system_config cfg;
-  // Lets `sys.render(err)` print podshare's codes by name.
-  cfg.add_error_category(
-    podshare::error_category,
-    [](uint8_t code, caf::atom_value category, const caf::message& context) {
-      return podshare::describe(caf::error{code, category, context});
-    });
+  // Registers podshare's error category, so that sys.render(err) names codes.
+  podshare::configure(cfg);
   caf::actor_system sys{cfg};
   auto transport = podshare::net::spawn_memory_transport(sys);
   auto rc = check(sys, transport);
