@@ -102,13 +102,6 @@ public:
   /// Tombstones in the writer's state.
   size_t tombstone_count() const noexcept { return tombstones_; }
 
-  /// Calls `f(const entry&)` for every entry of the writer's state.
-  template <class F>
-  void for_each_staged(F&& f) const {
-    detail::hamt::for_each(
-      trie_.root(), [&](const detail::entry_node& node) { f(node.data); });
-  }
-
 private:
   detail::node_ref published() const {
     return published_.load(std::memory_order_seq_cst);
