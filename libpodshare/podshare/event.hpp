@@ -39,6 +39,17 @@ struct event {
   podshare::version version;
 };
 
+/// Two events are equal when they describe the same change: `decoded` is a
+/// cache of `value` and takes no part.
+inline bool operator==(const event& x, const event& y) {
+  return x.kind == y.kind && x.key == y.key && x.value == y.value
+         && x.version == y.version;
+}
+
+inline bool operator!=(const event& x, const event& y) {
+  return !(x == y);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event& x) {
   // The decoded value is process-local; a receiver decodes `value` itself.

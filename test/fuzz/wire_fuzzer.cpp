@@ -28,16 +28,6 @@ void require(bool condition, const char* what) {
   }
 }
 
-bool same(const std::vector<event>& xs, const std::vector<event>& ys) {
-  if (xs.size() != ys.size())
-    return false;
-  for (size_t i = 0; i < xs.size(); ++i)
-    if (xs[i].kind != ys[i].kind || xs[i].key != ys[i].key
-        || xs[i].value != ys[i].value || xs[i].version != ys[i].version)
-      return false;
-  return true;
-}
-
 // nlohmann's strict dump is the UTF-8 validator at hand.
 bool valid_utf8(const std::string& x) {
   try {
@@ -65,12 +55,12 @@ void check_round_trips(const std::vector<event>& xs, encoder encode,
   auto mp = encode(wire::format::msgpack, xs);
   auto from_mp = decode(mp.data(), mp.size());
   require(static_cast<bool>(from_mp), "our msgpack does not decode");
-  require(same(*from_mp, xs), "the msgpack round trip changed the events");
+  require(*from_mp == xs, "the msgpack round trip changed the events");
   auto js = encode(wire::format::json, xs);
   auto from_js = decode(js.data(), js.size());
   require(static_cast<bool>(from_js), "our JSON does not decode");
   if (json_safe(xs)) {
-    require(same(*from_js, xs), "the JSON round trip changed the events");
+    require(*from_js == xs, "the JSON round trip changed the events");
     auto js2 = encode(wire::format::json, *from_js);
     require(js2 == js, "the JSON encoding is not a fixed point");
   }

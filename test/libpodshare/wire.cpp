@@ -79,16 +79,6 @@ event make_event(event_kind kind, std::string key, std::string value,
   return x;
 }
 
-bool same(const std::vector<event>& xs, const std::vector<event>& ys) {
-  if (xs.size() != ys.size())
-    return false;
-  for (size_t i = 0; i < xs.size(); ++i)
-    if (xs[i].kind != ys[i].kind || xs[i].key != ys[i].key
-        || xs[i].value != ys[i].value || xs[i].version != ys[i].version)
-      return false;
-  return true;
-}
-
 std::vector<event> sample_batch() {
   return {make_event(event_kind::set, "a", "1", "n1", t0, 1),
           make_event(event_kind::erase, "b", "", "n1", t0 + 1, 2),
@@ -136,7 +126,7 @@ CAF_TEST(a golden JSON snapshot with a tombstone decodes and encodes back) {
   std::vector<event> expected{
     make_event(event_kind::set, "a", "1", "n1", t0, 1),
     make_event(event_kind::erase, "b", "", "n2", t0 + 2'123'456'789, 12)};
-  CAF_CHECK(same(*res, expected));
+  CAF_CHECK((*res == expected));
   auto out = to_text(wire::encode_snapshot(wire::format::json, *res));
   CAF_CHECK_EQUAL(normalized(out), normalized(golden_snapshot));
   CAF_CHECK_EQUAL(out, golden_snapshot);
@@ -146,13 +136,13 @@ CAF_TEST(msgpack events and batches round trip) {
   for (const auto& x : sample_batch()) {
     std::vector<event> one{x};
     auto res = decode(wire::encode_events(wire::format::msgpack, one));
-    CAF_CHECK(res && same(*res, one));
+    CAF_CHECK(res && (*res == one));
   }
   auto batch = sample_batch();
   auto buf = wire::encode_events(wire::format::msgpack, batch);
   CAF_CHECK_EQUAL(buf.front(), 0x93); // fixarray of three
   auto res = decode(buf);
-  CAF_CHECK(res && same(*res, batch));
+  CAF_CHECK(res && (*res == batch));
   auto empty = decode(wire::encode_events(wire::format::msgpack, {}));
   CAF_CHECK(empty && empty->empty());
 }
@@ -162,7 +152,7 @@ CAF_TEST(a JSON batch round trips as an array of event objects) {
   auto buf = wire::encode_events(wire::format::json, batch);
   CAF_CHECK(nlohmann::json::parse(to_text(buf)).is_array());
   auto res = decode(buf);
-  CAF_CHECK(res && same(*res, batch));
+  CAF_CHECK(res && (*res == batch));
 }
 
 CAF_TEST(a msgpack snapshot round trips in order with its tombstones) {
@@ -170,7 +160,7 @@ CAF_TEST(a msgpack snapshot round trips in order with its tombstones) {
   std::swap(entries[0], entries[2]);
   auto buf = wire::encode_snapshot(wire::format::msgpack, entries);
   auto res = wire::decode_snapshot(buf.data(), buf.size());
-  CAF_CHECK(res && same(*res, entries));
+  CAF_CHECK(res && (*res == entries));
 }
 
 CAF_TEST(a key twice in a received snapshot decodes for the store to settle) {
