@@ -64,6 +64,15 @@ struct store_state {
   /// entries that changed. Reports what it drops.
   std::vector<event> apply_remote(const bytes& payload);
 
+  /// Notes that the broadcast of a local write stamped `timestamp` failed:
+  /// peers may not have it until `take_unbroadcast` hands it out again.
+  void note_broadcast_failure(int64_t timestamp);
+
+  /// Our own entries stamped at or after the earliest failed broadcast (a
+  /// deletion as an erase event), for republishing after a resync; empty
+  /// when every broadcast went through. One scan, only after a failure.
+  std::vector<event> take_unbroadcast();
+
   /// Merges a snapshot under last-write-wins; returns how many entries it
   /// adopted and adds their events to `events` while a watch is active.
   /// Reports entries it cannot decode.
@@ -104,6 +113,9 @@ struct store_state {
   /// Whether the snapshot has been loaded and `open` may answer.
   bool ready = false;
   watch_id next_watch_id = 1;
+  /// The timestamp of the earliest local write whose broadcast failed and
+  /// that no republish has covered yet.
+  std::optional<int64_t> unbroadcast_since;
   /// Watches handed to the registry; `watches_ended` counts those it ended.
   uint64_t watches_opened = 0;
   std::shared_ptr<std::atomic<uint64_t>> watches_ended

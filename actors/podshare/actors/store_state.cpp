@@ -203,6 +203,31 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
   return adopted;
 }
 
+void store_state::note_broadcast_failure(int64_t timestamp) {
+  if (!unbroadcast_since || timestamp < *unbroadcast_since)
+    unbroadcast_since = timestamp;
+}
+
+std::vector<event> store_state::take_unbroadcast() {
+  std::vector<event> result;
+  if (!unbroadcast_since)
+    return result;
+  auto since = *unbroadcast_since;
+  unbroadcast_since.reset();
+  cfg.map->for_each([&](const entry& x) {
+    if (x.version.origin != node_id || x.version.timestamp < since)
+      return;
+    event change;
+    change.kind = x.tombstone ? event_kind::erase : event_kind::set;
+    change.key = x.key;
+    if (!x.tombstone)
+      change.value = x.value;
+    change.version = x.version;
+    result.push_back(std::move(change));
+  });
+  return result;
+}
+
 uint64_t store_state::expire(const std::vector<expired_tombstone>& xs) {
   uint64_t dropped = 0;
   for (auto& x : xs) {
