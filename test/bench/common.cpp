@@ -4,6 +4,7 @@
 #include "podshare/net/memory_transport.hpp"
 
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +35,7 @@ caf::actor_system& system() {
   static auto* sys = [] {
     auto* cfg = new caf::actor_system_config;
     configure(*cfg);
+    cfg->load<caf::io::middleman>(); // The Redis transport's sockets.
     if (const char* polls = std::getenv("BENCH_AGGRESSIVE_POLLS"))
       cfg->set("work-stealing.aggressive-poll-attempts",
                static_cast<size_t>(std::atoll(polls)));
