@@ -1,4 +1,4 @@
-#define CAF_SUITE examples.feature_flags
+#define CAF_SUITE apps.feature_flags
 
 #include "rollout.hpp"
 

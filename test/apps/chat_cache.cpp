@@ -1,4 +1,4 @@
-#define CAF_SUITE examples.chat_cache
+#define CAF_SUITE apps.chat_cache
 
 #include "conversation.hpp"
 

@@ -1,2 +1,0 @@
-// The runner of examples-test: caf/test's engine and its command line.
-#include <caf/test/unit_test_impl.hpp>
