@@ -84,7 +84,7 @@ CAF_TEST(a value set on one pod is printed by get on another) {
 CAF_TEST(get of an absent or deleted key exits with absent) {
   std::ostringstream out;
   CAF_CHECK(get(a, "nope", out).code == exit_code::absent);
-  CAF_CHECK(set(a, "k", json{1}).code == exit_code::ok);
+  CAF_CHECK(set(a, "k", json(1)).code == exit_code::ok);
   CAF_CHECK(del(a, "k").code == exit_code::ok);
   CAF_CHECK(get(a, "k", out).code == exit_code::absent);
   CAF_CHECK_EQUAL(out.str(), "");
@@ -92,7 +92,7 @@ CAF_TEST(get of an absent or deleted key exits with absent) {
 
 CAF_TEST(keys are sorted and exclude deleted keys) {
   for (auto k : {"b", "c", "a"})
-    CAF_CHECK(set(a, k, json{true}).code == exit_code::ok);
+    CAF_CHECK(set(a, k, json(true)).code == exit_code::ok);
   CAF_CHECK(del(a, "c").code == exit_code::ok);
   std::ostringstream out;
   CAF_CHECK(keys(a, out).code == exit_code::ok);
@@ -101,12 +101,13 @@ CAF_TEST(keys are sorted and exclude deleted keys) {
 
 CAF_TEST(dump shows versions and tombstones only when asked) {
   CAF_CHECK(set(a, "live", json{{"x", 1}}).code == exit_code::ok);
-  CAF_CHECK(set(a, "gone", json{2}).code == exit_code::ok);
+  CAF_CHECK(set(a, "gone", json(2)).code == exit_code::ok);
   CAF_CHECK(del(a, "gone").code == exit_code::ok);
   std::ostringstream plain;
   std::ostringstream full;
   CAF_CHECK(dump(a, false, plain).code == exit_code::ok);
   CAF_CHECK(dump(a, true, full).code == exit_code::ok);
+  CAF_MESSAGE("dump --tombstones: " << full.str());
   auto p = json::parse(plain.str());
   auto f = json::parse(full.str());
   CAF_CHECK_EQUAL(p.size(), 1u);
@@ -133,18 +134,19 @@ CAF_TEST(watch with a prefix prints exactly the matching events) {
   // The watch starts inside the thread: wait until the store counts it.
   for (int i = 0; i < 1000 && b.stats().watchers_active == 0; ++i)
     std::this_thread::sleep_for(10ms);
-  CAF_CHECK(set(a, "user:1", json{"ann"}).code == exit_code::ok);
-  CAF_CHECK(set(a, "other", json{"x"}).code == exit_code::ok);
-  CAF_CHECK(set(a, "user:2", json{"bo"}).code == exit_code::ok);
+  CAF_CHECK(set(a, "user:1", json("ann")).code == exit_code::ok);
+  CAF_CHECK(set(a, "other", json("x")).code == exit_code::ok);
+  CAF_CHECK(set(a, "user:2", json("bo")).code == exit_code::ok);
   CAF_CHECK(del(a, "user:1").code == exit_code::ok);
-  CAF_CHECK(set(a, "user:3", json{"cy"}).code == exit_code::ok);
+  CAF_CHECK(set(a, "user:3", json("cy")).code == exit_code::ok);
   watcher.join();
   CAF_CHECK(res.code == exit_code::ok);
+  CAF_MESSAGE("watch --prefix user: " << out.str());
   auto lines = lines_of(out.str());
   CAF_REQUIRE_EQUAL(lines.size(), 3u);
   CAF_CHECK_EQUAL(lines[0]["kind"], "set");
   CAF_CHECK_EQUAL(lines[0]["key"], "user:1");
-  CAF_CHECK_EQUAL(lines[0]["value"], json{"ann"});
+  CAF_CHECK_EQUAL(lines[0]["value"], json("ann"));
   CAF_CHECK_EQUAL(lines[0]["origin"], "a");
   CAF_CHECK_EQUAL(lines[1]["key"], "user:2");
   CAF_CHECK_EQUAL(lines[2]["kind"], "delete");
@@ -169,7 +171,7 @@ CAF_TEST(a write whose transport is gone exits with a transport error) {
   caf::anon_send(transport, caf::close_atom::value);
   outcome res;
   for (int i = 0; i < 100 && res.code == exit_code::ok; ++i) {
-    res = set(a, "k", json{1});
+    res = set(a, "k", json(1));
     std::this_thread::sleep_for(10ms);
   }
   CAF_CHECK(res.code == exit_code::transport);
@@ -187,7 +189,7 @@ CAF_TEST(invalid json is refused with a reason) {
 }
 
 CAF_TEST(stats prints every counter as one object) {
-  CAF_CHECK(set(a, "k", json{1}).code == exit_code::ok);
+  CAF_CHECK(set(a, "k", json(1)).code == exit_code::ok);
   std::ostringstream out;
   CAF_CHECK(stats(a, out).code == exit_code::ok);
   auto x = json::parse(out.str());

@@ -1,6 +1,10 @@
 #include "transport_choice.hpp"
 
+#include "podshare/error.hpp"
 #include "podshare/net/memory_transport.hpp"
+#ifdef PODSHARECTL_WITH_REDIS
+#  include "podshare/net/redis_transport.hpp"
+#endif
 
 #include <caf/send.hpp>
 
@@ -41,13 +45,31 @@ transport_choice choose_transport(caf::actor_system& sys,
     result.handle = podshare::net::spawn_memory_transport(sys);
     return result;
   }
-  // Plug the Redis transport in here: parse the URL with
-  // podshare::net::redis_options::from_url (a bad URL is a usage error), set
-  // the prefix, then spawn_redis_transport (a failure is a transport error).
   if (!flags.redis.empty()) {
+#ifdef PODSHARECTL_WITH_REDIS
+    // Written against the planned API and not compiled yet: the option
+    // PODSHARECTL_REDIS turns it on once the Redis transport is in.
+    auto opts = podshare::net::redis_options::from_url(flags.redis);
+    if (!opts) {
+      result.outcome
+        = outcome::fail(exit_code::usage,
+                        "bad --redis URL: " + podshare::describe(opts.error()));
+      return result;
+    }
+    if (!flags.prefix.empty())
+      opts->prefix = flags.prefix;
+    auto handle = podshare::net::spawn_redis_transport(sys, *opts);
+    if (!handle) {
+      result.outcome = outcome::fail(exit_code::transport,
+                                     podshare::describe(handle.error()));
+      return result;
+    }
+    result.handle = std::move(*handle);
+#else
     result.outcome = outcome::fail(
       exit_code::usage, "--redis is not available in this build: the Redis "
                         "transport has not landed yet");
+#endif
     return result;
   }
   // Plug the P2P transport in here; set `mesh` so that commands wait for
