@@ -108,15 +108,17 @@ outcome run(const CLI::App& cmd, const cli& args) {
     opts.call_timeout = timeout_of(args);
     opts.transport_timeout
       = std::min(opts.transport_timeout, opts.call_timeout);
-    auto s = json_store::open(sys, args.topic, transport.handle, opts);
-    if (!s)
-      return failure(s.error());
+    // Before opening: over P2P the store loads its snapshot from the peers
+    // connected at that moment.
     auto short_lived = cmd.get_name() != "serve" && cmd.get_name() != "watch";
     if (short_lived) {
       auto ready = wait_for_peers(transport, args.wait_peers, timeout_of(args));
       if (ready.code != exit_code::ok)
         return ready;
     }
+    auto s = json_store::open(sys, args.topic, transport.handle, opts);
+    if (!s)
+      return failure(s.error());
     auto res = dispatch(cmd, args, *s);
     // Flushes a final snapshot before the process exits.
     if (auto err = s->close(); err && res.code == exit_code::ok)
