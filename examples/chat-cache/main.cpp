@@ -194,7 +194,13 @@ int main(int argc, char** argv) {
                  "run one pod on this Redis server (not available yet)");
   app.add_option("--listen", listen,
                  "run one pod in a P2P mesh (not available yet)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Help exits 0; every other parse error is a usage error, exit 2.
+    auto rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
   if (!redis.empty() || !listen.empty()) {
     std::fprintf(stderr,
                  "chat-cache: %s is not available yet: this build has "
