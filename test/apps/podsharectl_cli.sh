@@ -38,7 +38,8 @@ expect 0 '' "${m[@]}" del k
 expect 0 '^\{\}$' "${m[@]}" dump --tombstones
 expect 0 '"writes_local":0' "${m[@]}" stats
 expect 0 '' "${m[@]}" keys
-expect 0 '' "${m[@]}" watch --prefix p --timeout 0.2
+# --timeout also bounds opening the store: generous for sanitizer builds.
+expect 0 '' "${m[@]}" watch --prefix p --timeout 2
 # 1: key absent.
 expect 1 '' "${m[@]}" get k
 # 2: usage errors, each with a one-line reason.
@@ -55,7 +56,7 @@ expect 2 '' "${m[@]}" --wire yaml keys
 expect 2 '' "${m[@]}" set k
 expect 2 '' "${m[@]}" --no-such-flag keys
 # 4: timeout.
-expect 4 'before --timeout' "${m[@]}" watch --count 1 --timeout 0.2
+expect 4 'timeout' "${m[@]}" watch --count 1 --timeout 2
 # --help on the tool and on every command.
 expect 0 'Exit codes' --help
 for cmd in get set del keys dump watch stats serve; do
