@@ -87,6 +87,13 @@ struct store_state {
   /// changed. The applied change goes to `events` for the watchers, if given.
   bool apply(event change, std::vector<event>* events);
 
+  /// With a merger, joins a set that lost last-write-wins into the live
+  /// value it lost to, under that value's version; returns whether the value
+  /// changed. Without this the replica whose write won would never hold the
+  /// loser's content, and concurrent writers under a join would diverge.
+  bool join_late(const entry& current, event& change,
+                 std::vector<event>* events);
+
   /// Where applied changes go: nowhere while no watch is active, which saves
   /// a copy of every change and a message per write.
   std::vector<event>* event_sink(std::vector<event>& events) const {

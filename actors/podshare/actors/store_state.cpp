@@ -252,6 +252,8 @@ bool store_state::apply(event change, std::vector<event>* events) {
     if (current->version == change.version)
       return false; // A duplicate, e.g. from a second path.
     if (change.version < current->version) {
+      if (join_late(*current, change, events))
+        return true;
       detail::counters::add(cfg.counters->writes_rejected);
       return false;
     }
@@ -277,6 +279,33 @@ bool store_state::apply(event change, std::vector<event>* events) {
                        std::move(change.value), std::move(change.decoded),
                        tombstone});
   }
+  detail::counters::add(cfg.counters->writes_applied);
+  changed = true;
+  return true;
+}
+
+bool store_state::join_late(const entry& current, event& change,
+                            std::vector<event>* events) {
+  auto& merge = cfg.values->merge;
+  if (change.kind != event_kind::set || !merge || current.tombstone
+      || !current.decoded || !change.decoded)
+    return false;
+  auto joined = merge(current.decoded.get(), change.decoded.get());
+  auto encoded = cfg.values->encode(joined.get());
+  if (!encoded) {
+    report(encoded.error());
+    return false;
+  }
+  // The join added nothing: a true loser, counted as rejected.
+  if (*encoded == current.value)
+    return false;
+  auto kept = current.version;
+  change.decoded = std::move(joined);
+  change.value = std::move(*encoded);
+  cfg.map->put(
+    entry{change.key, std::move(kept), change.value, change.decoded, false});
+  if (events != nullptr)
+    events->push_back(std::move(change));
   detail::counters::add(cfg.counters->writes_applied);
   changed = true;
   return true;
