@@ -2,12 +2,14 @@
 // of a chat service. Three pods run in this process on one memory transport;
 // each appends to the same conversation at the same moment from its own
 // thread, pod C watches new messages, and at the end every pod reads the same
-// sorted conversation locally. Then pod A evicts a conversation.
+// sorted conversation locally. Then pod A evicts a conversation. With
+// --redis, this process is one pod of the service instead.
 #include "conversation.hpp"
 
 #include "podshare/configure.hpp"
 #include "podshare/error.hpp"
 #include "podshare/net/memory_transport.hpp"
+#include "podshare/net/redis_transport.hpp"
 #include "podshare/store.hpp"
 
 #include <caf/actor_system.hpp>
@@ -15,7 +17,9 @@
 #include <caf/send.hpp>
 
 #include <CLI/CLI.hpp>
+#include <caf/io/middleman.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -177,21 +181,80 @@ bool run(caf::actor_system& sys, const podshare::transport_actor& transport,
   return failures == 0 && converged && cached && evicted && closed;
 }
 
+// How many pods have announced themselves under `presence:`.
+size_t pods_present(const chat_store& pod) {
+  auto keys = pod.keys();
+  return static_cast<size_t>(
+    std::count_if(keys.begin(), keys.end(), [](const std::string& key) {
+      return key.rfind("presence:", 0) == 0;
+    }));
+}
+
+// One pod per process over Redis: announces itself, waits until all `pods`
+// pods have (so every pod is subscribed before anyone appends), appends
+// `per_pod` messages to the shared conversation at once with the others,
+// waits until it holds every pod's messages, and prints it.
+bool run_one_pod(caf::actor_system& sys,
+                 const podshare::transport_actor& transport,
+                 const std::string& name, int per_pod, int pods) {
+  podshare::options opts;
+  opts.node_id = name;
+  opts.error_handler = [name](const caf::error& err) {
+    std::fprintf(stderr, "pod %s: %s\n", name.c_str(),
+                 podshare::describe(err).c_str());
+  };
+  auto pod = chat_store::open(sys, "chat", transport, opts, chat::merge);
+  if (!pod) {
+    std::printf("pod %s: open failed: %s\n", name.c_str(),
+                podshare::describe(pod.error()).c_str());
+    return false;
+  }
+  append(*pod, "presence:" + name, {name, name, now_ns(), "joined"});
+  auto all_present = eventually(
+    [&] { return pods_present(*pod) >= static_cast<size_t>(pods); });
+  const std::string general = "conv:general";
+  bool appended = true;
+  for (int i = 1; i <= per_pod; ++i)
+    appended = append(*pod, general,
+                      {name + "-" + std::to_string(i), name, now_ns(),
+                       "message " + std::to_string(i) + " from pod " + name})
+               && appended;
+  auto want = static_cast<size_t>(per_pod) * static_cast<size_t>(pods);
+  auto complete
+    = eventually([&] { return size_of(pod->get(general)) >= want; });
+  auto conv = pod->get(general);
+  std::printf("pod %s reads %s locally (%zu messages):\n", name.c_str(),
+              general.c_str(), size_of(conv));
+  if (conv)
+    for (auto& x : conv->messages)
+      std::printf("  %s\n", show(x).c_str());
+  return all_present && appended && complete && !pod->close();
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"chat-cache: conversations cached on every pod, merged by "
                "union.\nBy default three pods run in this process on the "
-               "memory transport.\nOne pod per process over Redis or P2P "
-               "needs those transports, which this build does not have yet: "
-               "--redis and --listen exit with code 2."};
+               "memory transport.\nWith --redis, this process is one pod of "
+               "the service; run several against one server.\nP2P (--listen) "
+               "is not in this build yet and exits with code 2."};
   int per_pod = 3;
   std::string redis;
   std::string listen;
+  std::string pod_name = "pod-" + podshare::random_node_id().substr(0, 4);
+  int pods = 1;
   app.add_option("--messages", per_pod, "messages each pod appends")
     ->check(CLI::Range(1, 10000));
   app.add_option("--redis", redis,
-                 "run one pod on this Redis server (not available yet)");
+                 "run one pod on this Redis server: "
+                 "redis://[:password@]host[:port][/db]");
+  app.add_option("--pod", pod_name, "this pod's name (with --redis)");
+  app
+    .add_option("--pods", pods,
+                "with --redis: how many pods the service runs; each waits "
+                "for all of them before appending")
+    ->check(CLI::Range(1, 100));
   app.add_option("--listen", listen,
                  "run one pod in a P2P mesh (not available yet)");
   try {
@@ -201,12 +264,32 @@ int main(int argc, char** argv) {
     auto rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-  if (!redis.empty() || !listen.empty()) {
-    std::fprintf(stderr,
-                 "chat-cache: %s is not available yet: this build has "
-                 "only the memory transport\n",
-                 redis.empty() ? "--listen" : "--redis");
+  if (!listen.empty()) {
+    std::fprintf(stderr, "chat-cache: --listen is not available yet: this "
+                         "build has no P2P transport\n");
     return 2;
+  }
+  if (!redis.empty()) {
+    auto opts = podshare::net::redis_options::from_url(redis);
+    if (!opts) {
+      std::fprintf(stderr, "chat-cache: %s\n",
+                   podshare::describe(opts.error()).c_str());
+      return 2;
+    }
+    caf::actor_system_config cfg;
+    cfg.load<caf::io::middleman>();
+    podshare::configure(cfg);
+    caf::actor_system sys{cfg};
+    auto transport = podshare::net::spawn_redis_transport(sys, *opts);
+    if (!transport) {
+      std::fprintf(stderr, "chat-cache: %s\n",
+                   podshare::describe(transport.error()).c_str());
+      return 3;
+    }
+    auto ok = run_one_pod(sys, *transport, pod_name, per_pod, pods);
+    caf::anon_send(*transport, caf::close_atom::value);
+    std::printf("%s\n", ok ? "done" : "FAILED");
+    return ok ? 0 : 1;
   }
   caf::actor_system_config cfg;
   podshare::configure(cfg);

@@ -532,6 +532,11 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
       st.channel_topics.emplace(st.opts.channel(topic), topic);
       auto& entry = st.topics[topic];
       entry.subscribers.push_back(subscriber.address());
+      // The new store loads the snapshot next, but what peers published
+      // just before we subscribed is neither in it nor on its way to us:
+      // one more refresh, once their snapshotters have persisted it.
+      self->delayed_send(self, st.opts.resync_settle, settle_atom::value,
+                         topic, subscriber.address());
       if (entry.subscribed)
         return ok_atom::value;
       auto promise = self->make_response_promise<ok_atom>();
@@ -614,6 +619,10 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
       auto& st = self->state;
       if (generation == st.generation && st.now == phase::up)
         resync(self, topic);
+    },
+    [=](settle_atom, const std::string& topic, const caf::actor_addr& who) {
+      if (auto subscriber = caf::actor_cast<subscriber_actor>(who))
+        self->send(subscriber, resync_atom::value, topic);
     },
     // -- connection_listener --
     [=](connected_atom, uint64_t tag, int fd) { on_connected(self, tag, fd); },

@@ -40,8 +40,10 @@ using transport_actor_impl = transport_actor::extend<
   // The backoff after a lost connection `generation` passed.
   caf::reacts_to<reconnect_atom, uint64_t>,
   // The second refresh after a reconnect is due for `topic`.
+  caf::reacts_to<settle_atom, std::string, uint64_t>,
+  // The settling refresh of a store that subscribed to `topic`.
   caf::reacts_to<settle_atom, std::string,
-                 uint64_t>>::extend_with<connection_listener>;
+                 caf::actor_addr>>::extend_with<connection_listener>;
 
 /// Called with each reply of a command, in order; when the connection is
 /// lost first, with an error reply.
