@@ -4,16 +4,10 @@
 # seeing both. Usage: smoke.sh path/to/redis
 set -euo pipefail
 pod=$1
-dir=$(mktemp -d)
-port=$(( 20000 + RANDOM % 40000 ))
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-  --dir "$dir" --logfile "$dir/redis.log" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do
-  redis-cli -p "$port" ping >/dev/null 2>&1 && break
-  sleep 0.1
-done
+source "$(dirname "${BASH_SOURCE[0]}")/../../test/support/redis_server.sh"
+start_redis_server
+dir=$redis_dir
+port=$redis_port
 url="redis://127.0.0.1:$port"
 "$pod" --url "$url" --node a --interval 1 --count 3 >"$dir/a.out" &
 a=$!

@@ -5,16 +5,10 @@
 # Usage: chat_cache_redis.sh PATH_TO_CHAT_CACHE
 set -uo pipefail
 app=$1
-dir=$(mktemp -d)
-port=$(( 20000 + RANDOM % 40000 ))
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-  --dir "$dir" --logfile "$dir/redis.log" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do
-  redis-cli -p "$port" ping >/dev/null 2>&1 && break
-  sleep 0.1
-done
+source "$(dirname "${BASH_SOURCE[0]}")/../support/redis_server.sh"
+start_redis_server
+dir=$redis_dir
+port=$redis_port
 pids=()
 for pod in A B C; do
   "$app" --redis "redis://127.0.0.1:$port" --pod "$pod" --messages 3 \

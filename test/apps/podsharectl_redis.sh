@@ -7,16 +7,10 @@
 set -uo pipefail
 
 ctl=$1
-dir=$(mktemp -d)
-port=$(( 20000 + RANDOM % 40000 ))
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-  --dir "$dir" --logfile "$dir/redis.log" --requirepass secret &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do
-  redis-cli -p "$port" ping >/dev/null 2>&1 && break
-  sleep 0.1
-done
+source "$(dirname "${BASH_SOURCE[0]}")/../support/redis_server.sh"
+start_redis_server --requirepass secret
+dir=$redis_dir
+port=$redis_port
 url="redis://:secret@127.0.0.1:$port"
 r=(--redis "$url" --topic orders)
 failures=0

@@ -104,22 +104,8 @@ void podshare_redis_publish(benchmark::State& state) {
 BENCHMARK(podshare_redis_publish)->UseRealTime();
 
 void podshare_redis_write_to_remote_watch(benchmark::State& state) {
-  auto a = open("redis_watch", connect());
-  auto b = open("redis_watch", connect());
-  auto events = b.watch(watch_filter::key("hot"));
-  std::vector<int64_t> samples;
-  auto value = make_value();
-  for (auto _ : state) {
-    auto start = now_ns();
-    if (!a.set("hot", value))
-      state.SkipWithError("set failed");
-    if (!events.next(std::chrono::seconds{10}))
-      state.SkipWithError("no event");
-    samples.push_back(now_ns() - start);
-  }
-  report_percentiles(state, std::move(samples));
-  a.close();
-  b.close();
+  measure_remote_watch(state, open("redis_watch", connect()),
+                       open("redis_watch", connect()));
 }
 BENCHMARK(podshare_redis_write_to_remote_watch)->UseRealTime();
 

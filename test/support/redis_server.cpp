@@ -42,23 +42,35 @@ bool answers_ping(uint16_t port) {
   return ok;
 }
 
+// Starts `argv` with its standard output on `out`, and its standard error
+// too unless `keep_stderr`. The argument array is built before the fork: a
+// child of a multi-threaded process may only make async-signal-safe calls.
+pid_t spawn(const std::vector<std::string>& argv, int out, bool keep_stderr,
+            bool die_with_parent) {
+  std::vector<char*> args;
+  for (auto& x : argv)
+    args.push_back(const_cast<char*>(x.c_str()));
+  args.push_back(nullptr);
+  auto pid = ::fork();
+  if (pid == 0) {
+    if (die_with_parent)
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::dup2(out, STDOUT_FILENO);
+    if (!keep_stderr)
+      ::dup2(out, STDERR_FILENO);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
 // Runs `argv` and returns its standard output; `status` gets the exit code.
 std::string run(const std::vector<std::string>& argv, int& status) {
   int fds[2];
   if (::pipe(fds) != 0)
     return {};
-  auto pid = ::fork();
-  if (pid == 0) {
-    ::dup2(fds[1], STDOUT_FILENO);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    std::vector<char*> args;
-    for (auto& x : argv)
-      args.push_back(const_cast<char*>(x.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
+  ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  auto pid = spawn(argv, fds[1], true, false);
   ::close(fds[1]);
   std::string out;
   std::array<char, 4096> buf;
@@ -125,20 +137,10 @@ bool redis_server::start() {
     "--save",       "",          "--appendonly",        "no",     "--dir",
     dir_,           "--logfile", dir_ + "/redis.log"};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    // Dies with the test, and keeps the test's output pipe free for ctest.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, STDOUT_FILENO);
-    ::dup2(null, STDERR_FILENO);
-    std::vector<char*> args;
-    for (auto& x : argv)
-      args.push_back(const_cast<char*>(x.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
+  // Dies with the test, and keeps the test's output pipe free for ctest.
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  pid_ = spawn(argv, null, false, true);
+  ::close(null);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
