@@ -27,6 +27,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -425,6 +426,37 @@ CAF_TEST(concurrent snapshots join instead of overwriting each other) {
   auto entries = wire::decode_snapshot(stored.data(), stored.size());
   CAF_REQUIRE(entries);
   CAF_CHECK_EQUAL(entries->size(), 2u);
+}
+
+CAF_TEST(merged values converge when pods open while others append) {
+  using set_store = podshare::store<std::set<std::string>>;
+  auto join
+    = [](const std::set<std::string>& x, const std::set<std::string>& y) {
+        auto result = x;
+        result.insert(y.begin(), y.end());
+        return result;
+      };
+  std::vector<set_store> pods;
+  // Each pod opens and appends at once, before the previous pods' snapshots
+  // are persisted: what they appended before it subscribed is neither in
+  // the snapshot it loads nor on its way to it.
+  for (auto name : {"a", "b", "c"}) {
+    auto pod = set_store::open(sys, "t", connect(), store_opts(name), join);
+    CAF_REQUIRE(pod);
+    CAF_CHECK(pod->set("k", {std::string{name}}));
+    pods.push_back(std::move(*pod));
+  }
+  std::set<std::string> all{"a", "b", "c"};
+  CAF_CHECK(eventually([&] {
+    for (auto& pod : pods)
+      if (pod.get("k") != all)
+        return false;
+    return true;
+  }));
+  for (auto& pod : pods)
+    CAF_MESSAGE("pod holds "
+                << pod.get("k").value_or(std::set<std::string>{}).size()
+                << " items");
 }
 
 CAF_TEST(a set and a delete replicate between two processes) {

@@ -39,7 +39,7 @@ void report(self_pointer self, const caf::error& err) {
 // Builds a snapshot and hands it to the transport; `done` hears whether the
 // transport took it.
 template <class Done>
-void persist(self_pointer self, Done done) {
+void persist_now(self_pointer self, Done done) {
   auto& st = self->state;
   st.cfg.dirty->store(false);
   auto built = st.build(st.cfg.options.wall_clock());
@@ -73,6 +73,26 @@ void persist(self_pointer self, Done done) {
                                          + ": " + describe(err));
         report(self, failure);
         done(std::move(failure));
+      });
+}
+
+// Persists, for a topic with a merger after the store joined the stored
+// snapshot into its state (a failed refresh is reported by the store and
+// does not hold the snapshot back).
+template <class Done>
+void persist(self_pointer self, Done done) {
+  auto& st = self->state;
+  auto store = caf::actor_cast<store_actor>(st.cfg.store);
+  if (!st.cfg.join_stored || !store) {
+    persist_now(self, std::move(done));
+    return;
+  }
+  self
+    ->request(store, st.cfg.options.transport_timeout * 2, refresh_atom::value)
+    .then(
+      [self, done](uint64_t) mutable { persist_now(self, std::move(done)); },
+      [self, done](const caf::error&) mutable {
+        persist_now(self, std::move(done));
       });
 }
 

@@ -27,6 +27,12 @@ struct snapshotter_config {
   podshare::options options;
   /// The store, held weakly: helpers must not keep their store alive.
   caf::actor_addr store;
+  /// The topic has a merger: before each snapshot the store joins the stored
+  /// one into its own state, so that the snapshot it then persists is the
+  /// join of both. A transport keeps one value per key of the snapshots it
+  /// is given; without this, a pod's contribution that another pod missed
+  /// could vanish from the stored snapshot.
+  bool join_stored = false;
 };
 
 /// A snapshot ready to persist, and the tombstones it left out.

@@ -249,8 +249,11 @@ bool store_state::apply(event change, std::vector<event>* events) {
   clock.observe(change.version.timestamp);
   auto* current = cfg.map->find(change.key);
   if (current != nullptr) {
+    // A duplicate, e.g. from a second path; under a merger, equal versions
+    // can carry different joins (a join keeps the winner's version), so
+    // those are joined too.
     if (current->version == change.version)
-      return false; // A duplicate, e.g. from a second path.
+      return join_late(*current, change, events);
     if (change.version < current->version) {
       if (join_late(*current, change, events))
         return true;

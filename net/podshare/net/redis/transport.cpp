@@ -535,8 +535,8 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
       // The new store loads the snapshot next, but what peers published
       // just before we subscribed is neither in it nor on its way to us:
       // one more refresh, once their snapshotters have persisted it.
-      self->delayed_send(self, st.opts.resync_settle, settle_atom::value,
-                         topic, subscriber.address());
+      self->delayed_send(self, st.opts.resync_settle, settle_atom::value, topic,
+                         subscriber.address());
       if (entry.subscribed)
         return ok_atom::value;
       auto promise = self->make_response_promise<ok_atom>();
