@@ -4,6 +4,8 @@
 
 #include "podshare/net/p2p/backoff.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
+#include "podshare/net/p2p/merge_snapshots.hpp"
+#include "podshare/wire.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -11,6 +13,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <atomic>
+#include <map>
 
 using namespace podshare;
 using namespace podshare::testing;
@@ -244,4 +247,58 @@ CAF_TEST(a remote client reaches a store through the entry actor) {
   missing.receive(
     [](store_actor&) { CAF_FAIL("a store for no topic"); },
     [](caf::error& err) { CAF_CHECK_EQUAL(err, ec::invalid_argument); });
+}
+
+CAF_TEST(a peer that cannot keep up is dropped reported and reconnected) {
+  auto cfg = named("a");
+  cfg.max_queue = 4;
+  pod a{cfg};
+  pod b{named("b", {a.endpoint()})};
+  CAF_REQUIRE(a.ok() && b.ok());
+  CAF_REQUIRE(wait_until([&] { return a.connected_to("b"); }));
+  auto& sa = a.open("t");
+  auto& sb = b.open("t");
+  // A burst far beyond four messages per round trip.
+  for (int i = 0; i < 2000; ++i)
+    caf::anon_send(a.net.actor, publish_atom::value, std::string{"noise"},
+                   bytes{1, 2, 3});
+  CAF_CHECK(wait_until(
+    [&] { return a.notices->count(p2p_notice::kind::dropped) >= 1; }));
+  CAF_CHECK(wait_until([&] {
+    return a.notices->count(p2p_notice::kind::connected) >= 2
+           && a.connected_to("b");
+  }));
+  CAF_CHECK(sa.set("k", "v"));
+  CAF_CHECK(wait_until([&] { return reads(sb, "k", "v"); }));
+}
+
+CAF_TEST(merged snapshots keep the newest entry of every key) {
+  auto ev = [](const std::string& key, int64_t ts, bool tombstone) {
+    event x;
+    x.kind = tombstone ? event_kind::erase : event_kind::set;
+    x.key = key;
+    if (!tombstone)
+      x.value = *msgpack_codec<std::string>::encode(key);
+    x.version = version{ts, "o", 1};
+    return x;
+  };
+  auto s1 = wire::encode_snapshot(wire::format::msgpack,
+                                  {ev("a", 10, false), ev("b", 30, false)});
+  auto s2 = wire::encode_snapshot(
+    wire::format::json,
+    {ev("a", 20, true), ev("b", 5, false), ev("c", 1, false)});
+  auto merged = net::merge_snapshots({s1, s2, bytes{'x'}});
+  CAF_REQUIRE(merged);
+  auto entries = wire::decode_snapshot(merged->data(), merged->size());
+  CAF_REQUIRE(entries);
+  std::map<std::string, std::pair<int64_t, bool>> got;
+  for (auto& x : *entries)
+    got[x.key] = {x.version.timestamp, x.kind == event_kind::erase};
+  using p = std::pair<int64_t, bool>;
+  CAF_CHECK_EQUAL(got.size(), 3u);
+  CAF_CHECK(got["a"] == p(20, true));
+  CAF_CHECK(got["b"] == p(30, false));
+  CAF_CHECK(got["c"] == p(1, false));
+  auto none = net::merge_snapshots({bytes{'x'}, bytes{'y'}});
+  CAF_CHECK(!none);
 }
