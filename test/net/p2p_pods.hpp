@@ -99,9 +99,7 @@ struct pod {
 
   bool ok() const { return !start_error && net.actor != nullptr; }
 
-  std::string endpoint() const {
-    return "127.0.0.1:" + std::to_string(net.port);
-  }
+  std::string endpoint() const { return net.endpoint; }
 
   /// Opens `topic` and keeps the store; returns its index.
   string_store& open(const std::string& topic, options opts = {}) {

@@ -57,6 +57,7 @@ caf::expected<p2p_handle> spawn_p2p_transport(caf::actor_system& sys,
   auto name = cfg.name;
   auto host = cfg.host;
   auto port = cfg.port;
+  auto advertise = cfg.advertise;
   auto actor
     = sys.spawn<caf::hidden>(p2p_transport, std::move(cfg), mm, tls.enabled());
   caf::scoped_actor self{sys};
@@ -85,7 +86,11 @@ caf::expected<p2p_handle> spawn_p2p_transport(caf::actor_system& sys,
               "unauthenticated and unencrypted; configure TLS outside a "
               "trusted network",
               name, host, *bound);
-  return p2p_handle{std::move(actor), *bound, std::move(name)};
+  auto self_endpoint = advertise.empty()
+                         ? to_string(endpoint{host, *bound})
+                         : to_string(*parse_endpoint(advertise));
+  return p2p_handle{std::move(actor), *bound, std::move(name),
+                    std::move(self_endpoint)};
 }
 
 } // namespace podshare::net

@@ -92,6 +92,8 @@ struct p2p_handle {
   p2p_transport_actor actor;
   uint16_t port = 0;
   std::string name;
+  /// `host:port` as peers reach this pod (the advertised endpoint).
+  std::string endpoint;
 
   /// The transport as stores see it.
   transport_actor transport() const;
