@@ -242,6 +242,29 @@ CAF_TEST(a remote client reaches a store through the entry actor) {
       write_item{"k2", *msgpack_codec<std::string>::encode("w"), nullptr})
     .receive([](version&) {}, [](caf::error& err) { CAF_FAIL(err); });
   CAF_CHECK(reads(sa, "k2", "w"));
+  // Watch from the client's node: the store's registry sends the events
+  // across.
+  auto seen = std::make_shared<std::atomic<size_t>>(0);
+  auto watcher = client.spawn([seen]() -> watcher_actor::behavior_type {
+    return {
+      [seen](event_atom, watch_id, const std::vector<event>& xs) {
+        for (auto& x : xs)
+          if (x.key == "watched")
+            ++*seen;
+      },
+      [](watch_end_atom, watch_id, watch_end) {},
+    };
+  });
+  self
+    ->request(remote, 5s, watch_atom::value, watch_filter::prefix("watch"),
+              watcher)
+    .receive([](watch_id) {}, [](caf::error& err) { CAF_FAIL(err); });
+  sa.set("watched", "1");
+  sa.set("other", "2");
+  CAF_CHECK(wait_until([&] { return seen->load() == 1; }));
+  // A remote node knows the watcher, so CAF keeps it registered until it
+  // exits: end it, or the client's actor system waits for it forever.
+  self->send_exit(watcher, caf::exit_reason::user_shutdown);
   auto missing = self->request(*entry, 5s, net::get_store_atom::value,
                                std::string{"nope"});
   missing.receive(
