@@ -1,23 +1,20 @@
 #include "podshare/net/p2p/transport.hpp"
 
 #include "podshare/error.hpp"
-#include "podshare/net/p2p/backoff.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
 #include "podshare/net/p2p/merge_snapshots.hpp"
+#include "podshare/net/p2p/transport_ops.hpp"
 
 #include <caf/actor_cast.hpp>
-#include <caf/node_id.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
-#include <set>
 
 namespace podshare::net {
 
-namespace {
-
-using self_pointer = p2p_transport_actor::stateful_pointer<p2p_transport_state>;
+namespace p2p_ops {
 
 uint64_t now_ns() {
   return static_cast<uint64_t>(
@@ -53,183 +50,14 @@ void resync_local(self_pointer self) {
         self->send(subscriber, resync_atom::value, topic);
 }
 
-// -- dialling -----------------------------------------------------------------
+} // namespace p2p_ops
 
-void schedule_dial(self_pointer self, const std::string& endpoint,
-                   p2p_target& t, caf::timespan delay) {
-  auto generation = ++t.generation;
-  if (delay.count() == 0)
-    self->send(self, dial_atom::value, endpoint, generation);
-  else
-    self->delayed_send(self, delay, dial_atom::value, endpoint, generation);
-}
+namespace {
 
-// When both pods list each other, the one with the smaller endpoint dials at
-// once and the other waits a grace period, by which time the first one's
-// session usually exists and it need not dial at all: one TCP (and TLS)
-// connection per pair, which CAF 0.17's TLS layer needs.
-void first_dial(self_pointer self, const std::string& endpoint, p2p_target& t) {
-  auto& st = self->state;
-  auto delay
-    = st.self_endpoint < endpoint ? caf::timespan{0} : st.cfg.dial_grace;
-  schedule_dial(self, endpoint, t, delay);
-}
-
-void retry_targets_of(self_pointer self, const std::string& peer) {
-  auto& st = self->state;
-  for (auto& [endpoint, t] : st.targets) {
-    if (t.peer != peer)
-      continue;
-    t.peer.clear();
-    schedule_dial(self, endpoint, t, st.next_delay(t));
-  }
-}
-
-void dial_failed(self_pointer self, const std::string& endpoint,
-                 uint64_t generation, caf::error err) {
-  auto& st = self->state;
-  auto i = st.targets.find(endpoint);
-  if (i == st.targets.end() || i->second.generation != generation || st.closed)
-    return;
-  st.notify({p2p_notice::kind::dial_failed, {}, endpoint, std::move(err)});
-  schedule_dial(self, endpoint, i->second, st.next_delay(i->second));
-}
-
-// -- sessions -----------------------------------------------------------------
-
-void close_session(self_pointer self, const std::string& name,
-                   caf::error reason, bool say_bye) {
-  auto& st = self->state;
-  auto i = st.sessions.find(name);
-  if (i == st.sessions.end())
-    return;
-  if (say_bye)
-    self->send(i->second.handle, bye_atom::value, st.cfg.name);
-  self->demonitor(i->second.handle.address());
-  auto endpoint = i->second.endpoint;
-  st.sessions.erase(i);
-  st.notify(
-    {p2p_notice::kind::disconnected, name, endpoint, std::move(reason)});
-}
-
-// Makes `handle` the session with `name`. A handshake that finds the same
-// handle again (both pods dialled) changes nothing; a different handle under
-// the same name is a restarted peer (newer incarnation) or a name clash.
-caf::error establish(self_pointer self, const std::string& name,
-                     const std::string& endpoint, uint64_t incarnation,
-                     const p2p_entry_actor& handle, const std::string& via) {
-  auto& st = self->state;
-  if (name.empty() || name == st.cfg.name)
-    return caf::make_error(ec::invalid_argument,
-                           "peer hello with an empty name or our own name '"
-                             + name + "'");
-  auto i = st.sessions.find(name);
-  if (i != st.sessions.end()) {
-    if (i->second.handle == handle)
-      return caf::none;
-    if (incarnation <= i->second.incarnation)
-      return caf::make_error(ec::invalid_argument,
-                             "a second pod calls itself '" + name + "'");
-    close_session(
-      self, name,
-      caf::make_error(ec::transport_closed, "replaced by a restarted peer"),
-      false);
-  }
-  p2p_session s{name, endpoint, incarnation, handle,
-                outbound_queue{st.cfg.max_queue}};
-  self->monitor(handle);
-  st.sessions.emplace(name, std::move(s));
-  for (auto& [target, t] : st.targets) {
-    if (target == endpoint || target == via) {
-      t.peer = name;
-      t.attempts = 0;
-      ++t.generation; // cancels a pending dial
-    }
-  }
-  st.notify({p2p_notice::kind::connected, name, endpoint, caf::none});
-  resync_local(self);
-  if (st.cfg.resync_again.count() > 0)
-    self->delayed_send(self, st.cfg.resync_again, resync_all_atom::value);
-  return caf::none;
-}
-
-void hello(self_pointer self, const std::string& endpoint, uint64_t generation,
-           p2p_entry_actor peer) {
-  auto& st = self->state;
-  self
-    ->request(peer, st.cfg.connect_timeout, hello_atom::value, st.cfg.name,
-              st.self_endpoint, st.incarnation)
-    .then(
-      [self, endpoint, generation, peer](std::string& name, std::string& ep,
-                                         uint64_t incarnation) {
-        auto& st = self->state;
-        if (st.closed || st.targets.count(endpoint) == 0) {
-          // Removed while dialling: the peer has a session, we do not.
-          self->send(peer, bye_atom::value, st.cfg.name);
-          return;
-        }
-        if (auto err = establish(self, name, ep, incarnation, peer, endpoint))
-          dial_failed(self, endpoint, generation, std::move(err));
-      },
-      [self, endpoint, generation](caf::error& err) {
-        dial_failed(self, endpoint, generation, std::move(err));
-      });
-}
-
-void dial(self_pointer self, const std::string& endpoint, uint64_t generation) {
-  auto& st = self->state;
-  auto i = st.targets.find(endpoint);
-  if (st.closed || i == st.targets.end() || i->second.generation != generation)
-    return;
-  if (auto s = st.session_at(endpoint)) {
-    i->second.peer = s->name;
-    return;
-  }
-  auto where = parse_endpoint(endpoint);
-  if (!where)
-    return; // checked when added
-  self
-    ->request(st.mm, st.cfg.connect_timeout, caf::connect_atom::value,
-              where->host, where->port)
-    .then(
-      [self, endpoint, generation](caf::node_id&, caf::strong_actor_ptr& ptr,
-                                   std::set<std::string>& ifs) {
-        auto expected = self->system().message_types<p2p_entry_actor>();
-        if (ptr == nullptr || ifs != expected) {
-          dial_failed(
-            self, endpoint, generation,
-            caf::make_error(ec::transport_failed,
-                            "no podshare p2p entry actor at " + endpoint));
-          return;
-        }
-        if (ptr == self->ctrl()) {
-          // Our own address, e.g. from DNS: leave it out.
-          self->state.notify(
-            {p2p_notice::kind::dial_failed,
-             {},
-             endpoint,
-             caf::make_error(ec::invalid_argument, "endpoint is this pod")});
-          self->state.targets.erase(endpoint);
-          return;
-        }
-        hello(self, endpoint, generation,
-              caf::actor_cast<p2p_entry_actor>(std::move(ptr)));
-      },
-      [self, endpoint, generation](caf::error& err) {
-        dial_failed(self, endpoint, generation, std::move(err));
-      });
-}
+using namespace p2p_ops;
 
 // -- sending ------------------------------------------------------------------
 
-void drop_session(self_pointer self, const std::string& name,
-                  caf::error reason) {
-  close_session(self, name, std::move(reason), true);
-  retry_targets_of(self, name);
-}
-
-// Sends the queued messages as one batch unless a batch is on its way: while
-// one is, new messages pile up and leave together when it is acknowledged.
 void flush(self_pointer self, p2p_session& s) {
   if (s.in_flight || s.queue.empty())
     return;
@@ -329,75 +157,6 @@ caf::result<bytes> fetch_snap(self_pointer self, const std::string& topic) {
         },
         [g](caf::error&) { g->done(); });
   return g->promise;
-}
-
-// -- peer list ----------------------------------------------------------------
-
-caf::expected<std::string> normalize(const std::string& text) {
-  auto x = parse_endpoint(text);
-  if (!x)
-    return std::move(x.error());
-  return to_string(*x);
-}
-
-void add_target(self_pointer self, const std::string& endpoint) {
-  auto& st = self->state;
-  if (endpoint == st.self_endpoint || st.targets.count(endpoint) > 0)
-    return;
-  auto& t = st.targets[endpoint];
-  if (st.port != 0)
-    first_dial(self, endpoint, t);
-}
-
-void remove_target(self_pointer self, const std::string& endpoint) {
-  auto& st = self->state;
-  auto i = st.targets.find(endpoint);
-  if (i == st.targets.end())
-    return;
-  auto peer = i->second.peer;
-  st.targets.erase(i);
-  if (auto s = st.session_at(endpoint))
-    peer = s->name;
-  if (!peer.empty())
-    close_session(self, peer,
-                  caf::make_error(ec::transport_closed, "peer removed"), true);
-}
-
-caf::result<ok_atom> sync_peers(self_pointer self,
-                                const std::vector<std::string>& endpoints) {
-  std::set<std::string> wanted;
-  for (auto& x : endpoints) {
-    auto ep = normalize(x);
-    if (!ep)
-      return std::move(ep.error());
-    wanted.insert(std::move(*ep));
-  }
-  std::vector<std::string> gone;
-  for (auto& [endpoint, t] : self->state.targets)
-    if (wanted.count(endpoint) == 0)
-      gone.push_back(endpoint);
-  for (auto& endpoint : gone)
-    remove_target(self, endpoint);
-  for (auto& endpoint : wanted)
-    add_target(self, endpoint);
-  return ok_atom::value;
-}
-
-std::vector<p2p_peer> list_peers(self_pointer self) {
-  auto& st = self->state;
-  std::vector<p2p_peer> result;
-  std::set<std::string> listed;
-  for (auto& [endpoint, t] : st.targets) {
-    auto s = st.session_at(endpoint);
-    result.push_back(
-      {endpoint, s ? s->name : std::string{}, s != nullptr, true});
-    if (s != nullptr)
-      listed.insert(s->name);
-  }
-  for (auto& [name, s] : st.sessions)
-    if (listed.count(name) == 0)
-      result.push_back({s.endpoint, name, true, false});
-  return result;
 }
 
 void close(self_pointer self) {
