@@ -10,6 +10,16 @@
 //   dump        -> dump K=V;K=V;...   (sorted)
 //   peers       -> peers NAME,NAME... (connected)
 //   quit        -> bye, then exits
+//
+//   p2p_pod --client PORT TOPIC   a CAF client that is not a pod: it
+//                                 fetches a typed handle to the store of
+//                                 TOPIC at 127.0.0.1:PORT
+//
+//   get K       -> value V | none
+//   set K V     -> ok | error ...
+//   watch P     -> ok             (events of keys with prefix P)
+//   seen        -> seen K,K,...   (keys of the events watched so far)
+//   quit        -> bye, then exits
 
 #include "podshare/net/p2p/configure.hpp"
 #include "podshare/net/p2p/transport.hpp"
@@ -17,13 +27,16 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -46,9 +59,93 @@ struct pod_config : caf::actor_system_config {
   caf::error error;
 };
 
+std::string decode(const bytes& x) {
+  auto v = msgpack_codec<std::string>::decode(x.data(), x.size());
+  return v ? *v : std::string{"<undecodable>"};
+}
+
+// The client mode: the store interface over the network, no pod here.
+int client(uint16_t port, const std::string& topic) {
+  pod_config cfg;
+  net::add_p2p_types(cfg);
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  auto entry
+    = sys.middleman().remote_actor<net::p2p_entry_actor>("127.0.0.1", port);
+  if (!entry) {
+    std::cerr << sys.render(entry.error()) << "\n";
+    return 1;
+  }
+  caf::scoped_actor self{sys};
+  store_actor remote;
+  self
+    ->request(*entry, std::chrono::seconds{10}, net::get_store_atom::value,
+              topic)
+    .receive([&](store_actor& x) { remote = std::move(x); },
+             [&](caf::error& err) { std::cerr << describe(err) << "\n"; });
+  if (!remote)
+    return 1;
+  auto seen_mtx = std::make_shared<std::mutex>();
+  auto seen = std::make_shared<std::vector<std::string>>();
+  auto watcher = sys.spawn([=]() -> watcher_actor::behavior_type {
+    return {
+      [=](event_atom, watch_id, const std::vector<event>& xs) {
+        std::lock_guard<std::mutex> guard{*seen_mtx};
+        for (auto& x : xs)
+          seen->push_back(x.key);
+      },
+      [](watch_end_atom, watch_id, watch_end) {},
+    };
+  });
+  std::cout << "ready" << std::endl;
+  std::string line;
+  auto timeout = std::chrono::seconds{10};
+  while (std::getline(std::cin, line)) {
+    auto words = split(line, ' ');
+    if (words.empty())
+      continue;
+    std::string out = "error bad command";
+    if (words[0] == "get" && words.size() == 2) {
+      self->request(remote, timeout, get_atom::value, words[1])
+        .receive(
+          [&](podshare::entry& x) {
+            out = x.tombstone ? "none" : "value " + decode(x.value);
+          },
+          [&](caf::error& err) { out = "error " + describe(err); });
+    } else if (words[0] == "set" && words.size() == 3) {
+      auto v = msgpack_codec<std::string>::encode(words[2]);
+      self
+        ->request(remote, timeout, set_atom::value,
+                  write_item{words[1], *v, nullptr})
+        .receive([&](version&) { out = "ok"; },
+                 [&](caf::error& err) { out = "error " + describe(err); });
+    } else if (words[0] == "watch" && words.size() == 2) {
+      self
+        ->request(remote, timeout, watch_atom::value,
+                  watch_filter::prefix(words[1]), watcher)
+        .receive([&](watch_id) { out = "ok"; },
+                 [&](caf::error& err) { out = "error " + describe(err); });
+    } else if (words[0] == "seen") {
+      std::lock_guard<std::mutex> guard{*seen_mtx};
+      out = "seen ";
+      for (auto& k : *seen)
+        out += k + ",";
+    } else if (words[0] == "quit") {
+      break;
+    }
+    std::cout << out << std::endl;
+  }
+  // The pod knows the watcher: only an exit lets this system shut down.
+  self->send_exit(watcher, caf::exit_reason::user_shutdown);
+  std::cout << "bye" << std::endl;
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string{argv[1]} == "--client")
+    return client(static_cast<uint16_t>(std::stoi(argv[2])), argv[3]);
   if (argc != 4 && argc != 5 && argc != 8) {
     std::cerr << "usage: p2p_pod NAME PORT TOPIC [PEERS] [CA CERT KEY]\n";
     return 2;

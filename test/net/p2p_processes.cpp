@@ -83,3 +83,22 @@ CAF_TEST(a pod killed and restarted rejoins with the writes it missed) {
   CAF_CHECK(
     wait_until([&] { return a.ask("dump") == "dump after=3;during=2;"; }));
 }
+
+CAF_TEST(a client process gets sets and watches through a remote store handle) {
+  remote_pod a{"a", 0, {}};
+  child_process client{std::vector<std::string>{PODSHARE_P2P_POD, "--client",
+                                                std::to_string(a.port), "t"}};
+  CAF_REQUIRE_EQUAL(client.read_line().value_or("<none>"), "ready");
+  CAF_CHECK_EQUAL(client.ask("set x 1").value_or(""), "ok");
+  CAF_CHECK_EQUAL(a.ask("get x"), "value 1");
+  CAF_CHECK_EQUAL(a.ask("set y 2"), "ok");
+  CAF_CHECK_EQUAL(client.ask("get y").value_or(""), "value 2");
+  CAF_CHECK_EQUAL(client.ask("get nope").value_or(""), "none");
+  CAF_CHECK_EQUAL(client.ask("watch w").value_or(""), "ok");
+  CAF_CHECK_EQUAL(a.ask("set w1 3"), "ok");
+  CAF_CHECK_EQUAL(a.ask("set other 4"), "ok");
+  CAF_CHECK_EQUAL(client.ask("set w2 5").value_or(""), "ok");
+  CAF_CHECK(wait_until(
+    [&] { return client.ask("seen").value_or("") == "seen w1,w2,"; }));
+  CAF_CHECK_EQUAL(client.ask("quit").value_or(""), "bye");
+}
