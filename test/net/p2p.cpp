@@ -117,6 +117,8 @@ CAF_TEST(pods listing each other keep one session and deliver each event once) {
   CAF_CHECK_EQUAL(sb.stats().writes_applied, n);
   CAF_CHECK_EQUAL(a.connected().size(), 1u);
   CAF_CHECK_EQUAL(b.connected().size(), 1u);
+  // One TCP connection between the two pods, not one per direction.
+  CAF_CHECK_EQUAL(tcp_connections_to({a.net.port, b.net.port}), 1u);
   CAF_CHECK_EQUAL(a.notices->count(p2p_notice::kind::connected), 1u);
   CAF_CHECK_EQUAL(b.notices->count(p2p_notice::kind::connected), 1u);
 }

@@ -15,6 +15,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -164,6 +166,28 @@ struct pod {
   std::shared_ptr<notice_log> notices = std::make_shared<notice_log>();
   std::vector<string_store> stores;
 };
+
+/// Established IPv4 TCP connections on this host whose remote end is one of
+/// `ports` (from /proc/net/tcp): one per connection dialled to those ports.
+inline size_t tcp_connections_to(const std::vector<uint16_t>& ports) {
+  std::ifstream in{"/proc/net/tcp"};
+  std::string line;
+  std::getline(in, line); // header
+  size_t n = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields{line};
+    std::string slot, local, remote, state;
+    fields >> slot >> local >> remote >> state;
+    if (state != "01") // ESTABLISHED
+      continue;
+    auto port = static_cast<uint16_t>(
+      std::stoul(remote.substr(remote.find(':') + 1), nullptr, 16));
+    for (auto p : ports)
+      if (p == port)
+        ++n;
+  }
+  return n;
+}
 
 /// A p2p config named `name`, listening on a free port of 127.0.0.1.
 inline net::p2p_config named(std::string name,

@@ -123,5 +123,7 @@ CAF_TEST(tls pods listing each other keep one session that carries requests) {
   CAF_CHECK_EQUAL(a.notices->count(p2p_notice::kind::connected), 1u);
   CAF_CHECK_EQUAL(b.notices->count(p2p_notice::kind::connected), 1u);
   CAF_CHECK_EQUAL(a.notices->count(p2p_notice::kind::dial_failed), 0u);
+  // One TCP connection between the two pods, not one per direction.
+  CAF_CHECK_EQUAL(tcp_connections_to({a.net.port, b.net.port}), 1u);
   CAF_CHECK_EQUAL(b.notices->count(p2p_notice::kind::dial_failed), 0u);
 }
