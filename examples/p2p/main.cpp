@@ -32,6 +32,9 @@ using presence_store = podshare::store<std::string>;
 struct pod {
   pod(const std::string& name, std::vector<std::string> peers,
       const podshare::net::p2p_tls& tls) {
+    // [setup]
+    // Before the actor system exists: the middleman, the types that cross
+    // the network and, with TLS material, caf::openssl.
     if (auto err = podshare::net::configure_p2p(cfg, tls))
       throw std::runtime_error(podshare::describe(err));
     sys.emplace(cfg);
@@ -48,11 +51,15 @@ struct pod {
     if (!s)
       throw std::runtime_error(podshare::describe(s.error()));
     presence.emplace(std::move(*s));
+    // [setup]
   }
 
   ~pod() {
+    // [teardown]
     presence->close();
+    // The transport quits on close; do it before the actor system goes.
     caf::anon_send(net.actor, podshare::close_atom::value);
+    // [teardown]
   }
 
   caf::actor_system_config cfg;
