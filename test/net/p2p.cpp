@@ -123,6 +123,21 @@ CAF_TEST(pods listing each other keep one session and deliver each event once) {
   CAF_CHECK_EQUAL(b.notices->count(p2p_notice::kind::connected), 1u);
 }
 
+CAF_TEST(one transport serves several topics without mixing them) {
+  pod a{named("a")};
+  pod b{named("b", {a.endpoint()})};
+  CAF_REQUIRE(a.ok() && b.ok());
+  CAF_REQUIRE(wait_until([&] { return b.connected_to("a"); }));
+  auto& a1 = a.open("one");
+  auto& a2 = a.open("two");
+  auto& b1 = b.open("one");
+  auto& b2 = b.open("two");
+  a1.set("k", "1");
+  a2.set("k", "2");
+  CAF_CHECK(
+    wait_until([&] { return reads(b1, "k", "1") && reads(b2, "k", "2"); }));
+}
+
 CAF_TEST(a partition and its heal converge with no application call) {
   pod a{named("a")};
   pod b{named("b", {a.endpoint()})};

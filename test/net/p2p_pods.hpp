@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <deque>
 #include <fstream>
 #include <sstream>
 #include <functional>
@@ -164,7 +165,8 @@ struct pod {
   net::p2p_handle net;
   caf::error start_error;
   std::shared_ptr<notice_log> notices = std::make_shared<notice_log>();
-  std::vector<string_store> stores;
+  /// A deque: references that `open` returned stay valid.
+  std::deque<string_store> stores;
 };
 
 /// Established IPv4 TCP connections on this host whose remote end is one of
