@@ -63,7 +63,7 @@ void dial_failed(self_pointer self, const std::string& endpoint,
 }
 
 void hello(self_pointer self, const std::string& endpoint, uint64_t generation,
-           p2p_entry_actor peer) {
+           const p2p_entry_actor& peer) {
   auto& st = self->state;
   self
     ->request(peer, st.cfg.connect_timeout, hello_atom::value, st.cfg.name,

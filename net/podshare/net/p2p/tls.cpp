@@ -6,7 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-#include <cstring>
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -33,7 +33,8 @@ int pass_cb(char* buf, int size, int, void* arg) {
   auto* pass = static_cast<const std::string*>(arg);
   if (pass->size() >= static_cast<size_t>(size))
     return 0;
-  std::memcpy(buf, pass->data(), pass->size());
+  // OpenSSL takes the length returned; no terminating NUL is needed.
+  std::copy_n(pass->data(), pass->size(), buf);
   return static_cast<int>(pass->size());
 }
 
