@@ -7,3 +7,5 @@ find_package(CAF 0.17 REQUIRED)
 find_package(msgpackc-cxx CONFIG REQUIRED CONFIGS msgpack-config.cmake)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(spdlog 1.10 REQUIRED)
+# Debian's hiredis config sets variables, not a target; it needs the version.
+find_package(Hiredis 0.14 REQUIRED)

@@ -4,6 +4,8 @@
 #include "podshare/net/memory_transport.hpp"
 
 #include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+#include <caf/io/middleman.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +36,7 @@ caf::actor_system& system() {
   static auto* sys = [] {
     auto* cfg = new caf::actor_system_config;
     configure(*cfg);
+    cfg->load<caf::io::middleman>(); // The Redis transport's sockets.
     if (const char* polls = std::getenv("BENCH_AGGRESSIVE_POLLS"))
       cfg->set("work-stealing.aggressive-poll-attempts",
                static_cast<size_t>(std::atoll(polls)));
@@ -67,6 +70,24 @@ void fill(string_store& s, const std::vector<std::string>& keys) {
       batch.clear();
     }
   }
+}
+
+void measure_remote_watch(benchmark::State& state, string_store a,
+                          string_store b) {
+  auto events = b.watch(watch_filter::key("hot"));
+  auto encoded = *msgpack_codec<std::string>::encode(make_value());
+  std::vector<int64_t> samples;
+  for (auto _ : state) {
+    auto start = now_ns();
+    caf::anon_send(a.actor(), set_atom::value,
+                   write_item{"hot", encoded, nullptr});
+    if (!events.next(std::chrono::seconds{10}))
+      state.SkipWithError("no event");
+    samples.push_back(now_ns() - start);
+  }
+  report_percentiles(state, std::move(samples));
+  a.close();
+  b.close();
 }
 
 void report_percentiles(benchmark::State& state, std::vector<int64_t> samples) {

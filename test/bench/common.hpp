@@ -48,6 +48,12 @@ inline int64_t now_ns() {
     .count();
 }
 
+/// Measures, per iteration, a write of key "hot" sent to `a` until the
+/// event reaches a blocking watcher of `b`; reports p50 and p99, then closes
+/// both stores.
+void measure_remote_watch(benchmark::State& state, string_store a,
+                          string_store b);
+
 /// Reports p50 and p99 of `samples` (nanoseconds) as counters in µs.
 void report_percentiles(benchmark::State& state, std::vector<int64_t> samples);
 

@@ -169,6 +169,20 @@ void print_summary(const recording_reporter& runs) {
   s.row("open a late joiner from 100k snapshot",
         fmt("%.1f ms", s.ns("podshare_open_from_snapshot/real_time") / 1e6), "",
         "<= 250 ms");
+  auto raw = s.per_second("baseline_redis_raw_publish/real_time") * 1000;
+  auto ours = s.per_second("podshare_redis_publish/real_time") * 1000;
+  s.row(
+    "redis: publish throughput, pipelined", fmt("%.0f k msgs/s", ours / 1e3),
+    fmt("%.2fx raw hiredis loop ", ours / raw) + fmt("(%.0f k/s)", raw / 1e3),
+    ">= 0.5x raw loop");
+  s.row(
+    "redis: write on A -> watcher of B, p50 / p99",
+    fmt("%.1f us / ",
+        s.counter("podshare_redis_write_to_remote_watch/real_time", "p50_us"))
+      + fmt(
+        "%.1f us",
+        s.counter("podshare_redis_write_to_remote_watch/real_time", "p99_us")),
+    "", "(measured)");
   s.row("memory per live entry beyond key+value",
         fmt("%.0f bytes", s.counter("podshare_memory_per_entry/iterations:1",
                                     "overhead_bytes")),

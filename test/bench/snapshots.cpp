@@ -63,7 +63,8 @@ void podshare_snapshot_write_pause(benchmark::State& state) {
     auto last = now_ns();
     size_t i = 0;
     while (!stop) {
-      s.set(keys[i++ % keys.size()], make_value(i));
+      auto n = i++;
+      s.set(keys[n % keys.size()], make_value(n));
       auto now = now_ns();
       if (now - last > longest_gap)
         longest_gap = now - last;

@@ -78,22 +78,8 @@ BENCHMARK(podshare_pipelined_sets)->Arg(1000)->UseRealTime();
 // A write sent to store A until its event comes out of a watcher of B.
 void podshare_write_to_remote_watch(benchmark::State& state) {
   auto transport = make_transport();
-  auto a = open("remote_watch", transport);
-  auto b = open("remote_watch", transport);
-  auto events = b.watch(watch_filter::key("hot"));
-  auto encoded = *msgpack_codec<std::string>::encode(make_value());
-  std::vector<int64_t> samples;
-  for (auto _ : state) {
-    auto start = now_ns();
-    caf::anon_send(a.actor(), set_atom::value,
-                   write_item{"hot", encoded, nullptr});
-    if (!events.next(std::chrono::seconds{10}))
-      state.SkipWithError("no event");
-    samples.push_back(now_ns() - start);
-  }
-  report_percentiles(state, std::move(samples));
-  a.close();
-  b.close();
+  measure_remote_watch(state, open("remote_watch", transport),
+                       open("remote_watch", transport));
 }
 BENCHMARK(podshare_write_to_remote_watch)->UseRealTime();
 

@@ -4,9 +4,12 @@
 #include "podshare/actors/snapshotter.hpp"
 #include "podshare/actors/watcher_registry.hpp"
 #include "podshare/error.hpp"
+#include "podshare/wire.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/typed_event_based_actor.hpp>
+
+#include <algorithm>
 
 namespace podshare::actors {
 
@@ -53,6 +56,32 @@ void refresh(self_pointer self, Done done) {
       });
 }
 
+// After a resync: republishes our writes whose broadcast failed, and
+// persists the snapshot now, since the transport may have lost the stored one
+// (a restarted Redis) or missed our writes.
+void catch_up(self_pointer self) {
+  auto& st = self->state;
+  auto missed = st.take_unbroadcast();
+  if (!missed.empty()) {
+    auto stamp = missed.front().version.timestamp;
+    for (auto& x : missed)
+      stamp = std::min(stamp, x.version.timestamp);
+    self
+      ->request(st.cfg.transport, st.cfg.options.transport_timeout,
+                publish_atom::value, st.topic,
+                wire::encode_events(st.cfg.options.wire, missed))
+      .then([](ok_atom) {},
+            [self, stamp](caf::error& err) {
+              self->state.report(
+                caf::make_error(ec::broadcast_failed, describe(err)));
+              self->state.note_broadcast_failure(stamp);
+            });
+  }
+  st.dirty->store(true);
+  self->request(st.snapshotter, caf::infinite, flush_atom::value)
+    .then([](ok_atom) {}, [](const caf::error&) {});
+}
+
 // Dispatches a local write, broadcasts it and answers `reply` once the
 // transport took it; a failed broadcast answers `broadcast_failed` while the
 // local write stands.
@@ -65,13 +94,15 @@ caf::result<Reply> finish_write(self_pointer self,
   auto& st = self->state;
   dispatch(self, std::move(outcome->events));
   auto promise = self->make_response_promise<Reply>();
+  auto stamp = outcome->versions.front().timestamp;
   self
     ->request(st.cfg.transport, st.cfg.options.transport_timeout,
               publish_atom::value, st.topic, std::move(outcome->payload))
     .then([promise, reply](ok_atom) mutable { promise.deliver(reply); },
-          [self, promise](caf::error& err) mutable {
+          [self, promise, stamp](caf::error& err) mutable {
             auto failure = caf::make_error(ec::broadcast_failed, describe(err));
             self->state.report(failure);
+            self->state.note_broadcast_failure(stamp);
             promise.deliver(std::move(failure));
           });
   return promise;
@@ -270,7 +301,10 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
     },
     [=](resync_atom, const std::string& topic) {
       if (topic == self->state.topic && !self->state.closed)
-        refresh(self, [](const caf::expected<uint64_t>&) {});
+        refresh(self, [self](const caf::expected<uint64_t>& adopted) {
+          if (adopted)
+            catch_up(self);
+        });
     },
     [=](expire_atom, const std::vector<expired_tombstone>& tombstones) {
       self->state.expire(tombstones);

@@ -64,6 +64,15 @@ struct store_state {
   /// entries that changed. Reports what it drops.
   std::vector<event> apply_remote(const bytes& payload);
 
+  /// Notes that the broadcast of a local write stamped `timestamp` failed:
+  /// peers may not have it until `take_unbroadcast` hands it out again.
+  void note_broadcast_failure(int64_t timestamp);
+
+  /// Our own entries stamped at or after the earliest failed broadcast (a
+  /// deletion as an erase event), for republishing after a resync; empty
+  /// when every broadcast went through. One scan, only after a failure.
+  std::vector<event> take_unbroadcast();
+
   /// Merges a snapshot under last-write-wins; returns how many entries it
   /// adopted and adds their events to `events` while a watch is active.
   /// Reports entries it cannot decode.
@@ -77,6 +86,13 @@ struct store_state {
   /// Applies one change under last-write-wins; returns whether the entry
   /// changed. The applied change goes to `events` for the watchers, if given.
   bool apply(event change, std::vector<event>* events);
+
+  /// With a merger, joins a set that lost last-write-wins into the live
+  /// value it lost to, under that value's version; returns whether the value
+  /// changed. Without this the replica whose write won would never hold the
+  /// loser's content, and concurrent writers under a join would diverge.
+  bool join_late(const entry& current, event& change,
+                 std::vector<event>* events);
 
   /// Where applied changes go: nowhere while no watch is active, which saves
   /// a copy of every change and a message per write.
@@ -104,6 +120,9 @@ struct store_state {
   /// Whether the snapshot has been loaded and `open` may answer.
   bool ready = false;
   watch_id next_watch_id = 1;
+  /// The timestamp of the earliest local write whose broadcast failed and
+  /// that no republish has covered yet.
+  std::optional<int64_t> unbroadcast_since;
   /// Watches handed to the registry; `watches_ended` counts those it ended.
   uint64_t watches_opened = 0;
   std::shared_ptr<std::atomic<uint64_t>> watches_ended

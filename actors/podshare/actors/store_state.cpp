@@ -203,6 +203,31 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
   return adopted;
 }
 
+void store_state::note_broadcast_failure(int64_t timestamp) {
+  if (!unbroadcast_since || timestamp < *unbroadcast_since)
+    unbroadcast_since = timestamp;
+}
+
+std::vector<event> store_state::take_unbroadcast() {
+  std::vector<event> result;
+  if (!unbroadcast_since)
+    return result;
+  auto since = *unbroadcast_since;
+  unbroadcast_since.reset();
+  cfg.map->for_each([&](const entry& x) {
+    if (x.version.origin != node_id || x.version.timestamp < since)
+      return;
+    event change;
+    change.kind = x.tombstone ? event_kind::erase : event_kind::set;
+    change.key = x.key;
+    if (!x.tombstone)
+      change.value = x.value;
+    change.version = x.version;
+    result.push_back(std::move(change));
+  });
+  return result;
+}
+
 uint64_t store_state::expire(const std::vector<expired_tombstone>& xs) {
   uint64_t dropped = 0;
   for (auto& x : xs) {
@@ -227,6 +252,8 @@ bool store_state::apply(event change, std::vector<event>* events) {
     if (current->version == change.version)
       return false; // A duplicate, e.g. from a second path.
     if (change.version < current->version) {
+      if (join_late(*current, change, events))
+        return true;
       detail::counters::add(cfg.counters->writes_rejected);
       return false;
     }
@@ -252,6 +279,33 @@ bool store_state::apply(event change, std::vector<event>* events) {
                        std::move(change.value), std::move(change.decoded),
                        tombstone});
   }
+  detail::counters::add(cfg.counters->writes_applied);
+  changed = true;
+  return true;
+}
+
+bool store_state::join_late(const entry& current, event& change,
+                            std::vector<event>* events) {
+  auto& merge = cfg.values->merge;
+  if (change.kind != event_kind::set || !merge || current.tombstone
+      || !current.decoded || !change.decoded)
+    return false;
+  auto joined = merge(current.decoded.get(), change.decoded.get());
+  auto encoded = cfg.values->encode(joined.get());
+  if (!encoded) {
+    report(encoded.error());
+    return false;
+  }
+  // The join added nothing: a true loser, counted as rejected.
+  if (*encoded == current.value)
+    return false;
+  auto kept = current.version;
+  change.decoded = std::move(joined);
+  change.value = std::move(*encoded);
+  cfg.map->put(
+    entry{change.key, std::move(kept), change.value, change.decoded, false});
+  if (events != nullptr)
+    events->push_back(std::move(change));
   detail::counters::add(cfg.counters->writes_applied);
   changed = true;
   return true;

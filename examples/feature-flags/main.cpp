@@ -1,0 +1,153 @@
+// The feature-flags example: an operator pod rolls the flag "checkout-v2"
+// through 1%, 10%, 50% and 100% of users, then rolls it back. A worker pod
+// watches the `flags:` prefix and keeps the latest flag in a lock-free
+// pointer, which its request path reads while requests keep coming in.
+#include "rollout.hpp"
+
+#include "podshare/configure.hpp"
+#include "podshare/error.hpp"
+#include "podshare/net/memory_transport.hpp"
+#include "podshare/store.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using flag_store = podshare::store<flags::flag, flags::codec>;
+
+const std::string flag_name = "checkout-v2";
+const std::string flag_key = std::string{flags::key_prefix} + flag_name;
+
+/// The worker's request path: which users get the new checkout. Reads the
+/// latest flag through the lock-free pointer; no store call, no lock.
+bool serve_request(const flags::latest_flag& latest, const std::string& user) {
+  return latest.read([&](const flags::flag* f) {
+    return f != nullptr && flags::decide(*f, user);
+  });
+}
+
+/// The worker's watch thread: keeps `latest` up to date until the stream
+/// ends. The only writer of `latest`.
+template <class Stream>
+void follow_flags(Stream& events, flags::latest_flag& latest) {
+  for (;;) {
+    auto ev = events.next(std::chrono::milliseconds{100});
+    if (!ev) {
+      if (events.ended())
+        return;
+      continue;
+    }
+    if (ev->key != flag_key)
+      continue;
+    // A deleted flag is off for everyone.
+    latest.publish(ev->value ? *ev->value : flags::flag{flag_name, false, 0});
+  }
+}
+
+/// Polls `done` for up to ten seconds.
+template <class Predicate>
+bool eventually(Predicate done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done())
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{2});
+  }
+  return done();
+}
+
+bool run(caf::actor_system& sys, const podshare::transport_actor& transport) {
+  auto operator_pod = flag_store::open(sys, "config", transport);
+  auto worker_pod = flag_store::open(sys, "config", transport);
+  if (!operator_pod || !worker_pod) {
+    auto& err = !operator_pod ? operator_pod.error() : worker_pod.error();
+    std::printf("open failed: %s\n", podshare::describe(err).c_str());
+    return false;
+  }
+  flags::latest_flag latest;
+  auto events = worker_pod->watch(
+    podshare::watch_filter::prefix(std::string{flags::key_prefix}));
+  std::thread watcher{[&] { follow_flags(events, latest); }};
+  // Requests keep arriving on another thread while the flag changes.
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> served{0};
+  std::thread requests{[&] {
+    for (uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+      serve_request(latest, "user" + std::to_string(i % 1000));
+      served.fetch_add(1, std::memory_order_relaxed);
+    }
+  }};
+
+  const std::vector<std::string> users{"alice", "bob",   "carol", "dave",
+                                       "erin",  "frank", "grace", "heidi"};
+  std::printf("buckets (fnv1a(\"%s:<user>\") %% 100):", flag_name.c_str());
+  for (auto& u : users)
+    std::printf(" %s=%d", u.c_str(), flags::bucket(flag_name, u));
+  std::printf("\n\n");
+
+  struct stage {
+    const char* label;
+    flags::flag value;
+  };
+  const std::vector<stage> stages{
+    {"roll out to 1%", {flag_name, true, 1}},
+    {"roll out to 10%", {flag_name, true, 10}},
+    {"roll out to 50%", {flag_name, true, 50}},
+    {"roll out to 100%", {flag_name, true, 100}},
+    {"roll back", {flag_name, false, 0}},
+  };
+  bool ok = true;
+  for (auto& s : stages) {
+    if (auto res = operator_pod->set(flag_key, s.value); !res) {
+      std::printf("set failed: %s\n", podshare::describe(res.error()).c_str());
+      ok = false;
+      continue;
+    }
+    // The worker decides by what its watch thread last published.
+    auto seen = eventually([&] {
+      return latest.read(
+        [&](const flags::flag* f) { return f != nullptr && *f == s.value; });
+    });
+    ok = ok && seen;
+    int on = 0;
+    for (int i = 0; i < 1000; ++i)
+      on += serve_request(latest, "user" + std::to_string(i)) ? 1 : 0;
+    std::printf("operator: %-16s worker sees it: %s; on for %4d of 1000 "
+                "users\n ",
+                s.label, seen ? "yes" : "NO", on);
+    for (auto& u : users)
+      std::printf(" %s=%s", u.c_str(), serve_request(latest, u) ? "on" : "off");
+    std::printf("\n");
+  }
+  stop = true;
+  requests.join();
+  std::printf("\nthe request thread served %llu requests meanwhile\n",
+              static_cast<unsigned long long>(served.load()));
+  auto closed = !operator_pod->close() && !worker_pod->close();
+  watcher.join();
+  return ok && closed;
+}
+
+} // namespace
+
+int main() {
+  caf::actor_system_config cfg;
+  podshare::configure(cfg);
+  caf::actor_system sys{cfg};
+  auto transport = podshare::net::spawn_memory_transport(sys);
+  std::printf("an operator pod and a worker pod share topic \"config\" on a "
+              "memory transport\n\n");
+  auto ok = run(sys, transport);
+  caf::anon_send(transport, caf::close_atom::value);
+  std::printf("%s\n", ok ? "done" : "FAILED");
+  return ok ? 0 : 1;
+}

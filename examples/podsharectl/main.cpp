@@ -1,0 +1,221 @@
+// podsharectl: joins a topic as a pod and reads, writes or watches it, with
+// JSON documents as values. docs/podsharectl.md describes every command.
+#include "commands.hpp"
+#include "exit_code.hpp"
+#include "transport_choice.hpp"
+
+#include "podshare/configure.hpp"
+#include "podshare/error.hpp"
+#include "podshare/wire.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace podsharectl {
+
+namespace {
+
+/// Set by SIGINT and SIGTERM; `serve` and `watch` poll it.
+std::atomic<bool> stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_stop_signal(int) {
+  stop_requested.store(true);
+}
+
+/// Everything the command line says.
+struct cli {
+  transport_flags transport;
+  std::string topic;
+  std::string wire = "msgpack";
+  std::string node_id;
+  size_t wait_peers = 1;
+  double timeout_seconds = 10;
+  bool timeout_given = false;
+  // Command arguments.
+  std::string key;
+  std::string value_text;
+  nlohmann::json value;
+  bool tombstones = false;
+  std::string watch_key;
+  std::string watch_prefix;
+  std::optional<uint64_t> count;
+};
+
+caf::timespan timeout_of(const cli& x) {
+  return std::chrono::duration_cast<caf::timespan>(
+    std::chrono::duration<double>{x.timeout_seconds});
+}
+
+/// Runs the chosen command on an open store.
+outcome dispatch(const CLI::App& cmd, const cli& args, json_store& s) {
+  auto name = cmd.get_name();
+  if (name == "get")
+    return get(s, args.key, std::cout);
+  if (name == "set")
+    return set(s, args.key, args.value);
+  if (name == "del")
+    return del(s, args.key);
+  if (name == "keys")
+    return keys(s, std::cout);
+  if (name == "dump")
+    return dump(s, args.tombstones, std::cout);
+  if (name == "stats")
+    return stats(s, std::cout);
+  if (name == "watch") {
+    auto filter = !args.watch_key.empty()
+                    ? podshare::watch_filter::key(args.watch_key)
+                  : !args.watch_prefix.empty()
+                    ? podshare::watch_filter::prefix(args.watch_prefix)
+                    : podshare::watch_filter::all();
+    watch_limits limits;
+    limits.count = args.count;
+    if (args.timeout_given)
+      limits.timeout = timeout_of(args);
+    limits.stop = &stop_requested;
+    return watch(s, std::move(filter), limits, std::cout);
+  }
+  // serve: a pod until SIGINT or SIGTERM; closing the store flushes.
+  while (!stop_requested.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  return outcome::ok();
+}
+
+/// Opens the store on the chosen transport and runs the command.
+outcome run(const CLI::App& cmd, const cli& args) {
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>(); // The Redis transport's sockets.
+  podshare::configure(cfg);
+  caf::actor_system sys{cfg};
+  auto transport = choose_transport(sys, args.transport);
+  if (transport.outcome.code != exit_code::ok)
+    return transport.outcome;
+  auto result = [&] {
+    podshare::options opts;
+    opts.node_id = args.node_id;
+    opts.wire = args.wire == "json" ? podshare::wire::format::json
+                                    : podshare::wire::format::msgpack;
+    opts.call_timeout = timeout_of(args);
+    opts.transport_timeout
+      = std::min(opts.transport_timeout, opts.call_timeout);
+    // Before opening: over P2P the store loads its snapshot from the peers
+    // connected at that moment.
+    auto short_lived = cmd.get_name() != "serve" && cmd.get_name() != "watch";
+    if (short_lived) {
+      auto ready = wait_for_peers(transport, args.wait_peers, timeout_of(args));
+      if (ready.code != exit_code::ok)
+        return ready;
+    }
+    auto s = json_store::open(sys, args.topic, transport.handle, opts);
+    if (!s)
+      return failure(s.error());
+    auto res = dispatch(cmd, args, *s);
+    // Flushes a final snapshot before the process exits.
+    if (auto err = s->close(); err && res.code == exit_code::ok)
+      return failure(err);
+    return res;
+  }();
+  close_transport(transport);
+  return result;
+}
+
+/// Declares the command line; returns the subcommands.
+void declare(CLI::App& app, cli& args) {
+  app.require_subcommand(1);
+  app.fallthrough();
+  add_transport_flags(app, args.transport);
+  app.add_option("--topic", args.topic, "the topic to join")->required();
+  app.add_option("--wire", args.wire, "wire encoding this pod sends")
+    ->check(CLI::IsMember({"msgpack", "json"}));
+  app.add_option("--node-id", args.node_id, "this pod's node id");
+  app.add_option("--wait-peers", args.wait_peers,
+                 "P2P: connected peers to wait for before a short-lived "
+                 "command (default 1)");
+  app
+    .add_option("--timeout", args.timeout_seconds,
+                "seconds for the whole command (default 10); a watch ends "
+                "at it")
+    ->check(CLI::PositiveNumber)
+    ->each([&args](const std::string&) { args.timeout_given = true; });
+
+  auto* get = app.add_subcommand("get", "print the value as one JSON line; "
+                                        "exit 1 if absent");
+  get->add_option("KEY", args.key)->required();
+  auto* set = app.add_subcommand("set", "write a JSON document; exit 0 once "
+                                        "applied and handed to the transport");
+  set->add_option("KEY", args.key)->required();
+  set->add_option("JSON", args.value_text)->required();
+  auto* del = app.add_subcommand("del", "delete a key");
+  del->add_option("KEY", args.key)->required();
+  app.add_subcommand("keys", "print the live keys, sorted, one a line");
+  auto* dump = app.add_subcommand(
+    "dump", "print one JSON object: key -> {value, timestamp, origin, seq}");
+  dump->add_flag("--tombstones", args.tombstones,
+                 "include deleted keys (\"tombstone\": true)");
+  auto* watch = app.add_subcommand(
+    "watch", "print one JSON line per event: "
+             "{\"kind\",\"key\",\"value\",\"origin\",\"timestamp\"}");
+  auto* wkey = watch->add_option("--key", args.watch_key, "only this key");
+  watch->add_option("--prefix", args.watch_prefix, "only keys with this prefix")
+    ->excludes(wkey);
+  watch->add_option("--count", args.count, "stop after N events")
+    ->check(CLI::PositiveNumber);
+  app.add_subcommand("stats", "print the store's counters as one JSON object");
+  app.add_subcommand("serve", "stay in the mesh as a pod until SIGINT or "
+                              "SIGTERM, then close cleanly");
+}
+
+int fail(const outcome& x) {
+  if (!x.reason.empty())
+    std::fprintf(stderr, "podsharectl: %s\n", x.reason.c_str());
+  return static_cast<int>(x.code);
+}
+
+} // namespace
+
+} // namespace podsharectl
+
+int main(int argc, char** argv) {
+  using namespace podsharectl;
+  CLI::App app{"podsharectl: read, write and watch a podshare topic as a pod, "
+               "with JSON documents as values.\nExit codes: 0 success, 1 key "
+               "absent, 2 usage error, 3 transport error, 4 timeout."};
+  cli args;
+  declare(app, args);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fail(
+      outcome::fail(exit_code::usage, std::string{e.what()} + " (see --help)"));
+  }
+  auto* cmd = app.get_subcommands().front();
+  if (args.topic.empty())
+    return fail(outcome::fail(exit_code::usage, "--topic must not be empty"));
+  if (cmd->get_name() == "set") {
+    std::string reason;
+    auto value = parse_value(args.value_text, reason);
+    if (!value)
+      return fail(
+        outcome::fail(exit_code::usage, "invalid JSON value: " + reason));
+    args.value = std::move(*value);
+  }
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  return fail(run(*cmd, args));
+}

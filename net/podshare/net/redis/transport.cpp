@@ -1,0 +1,640 @@
+#include "podshare/net/redis/transport.hpp"
+
+#include "podshare/error.hpp"
+#include "podshare/net/redis/snapshot_merge.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <unistd.h>
+
+namespace podshare::net::redis {
+
+namespace {
+
+using self_pointer = transport_actor_impl::stateful_pointer<transport_state>;
+using phase = transport_state::phase;
+
+constexpr int max_snapshot_attempts = 10;
+
+caf::error failure(std::string what) {
+  return caf::make_error(ec::transport_failed, "redis: " + std::move(what));
+}
+
+caf::error error_of(const reply& x) {
+  return failure(x.str);
+}
+
+// -- writing ------------------------------------------------------------------
+
+// Writes what the links accumulated once the mailbox holds no more commands
+// to add: one socket write for many commands.
+void schedule_flush(self_pointer self) {
+  if (!self->state.flush_scheduled) {
+    self->state.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
+void flush(self_pointer self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  for (auto* x : {&st.commands, &st.subscription}) {
+    if (x->pipe && !x->outbox.empty()) {
+      caf::anon_send(x->pipe, write_atom::value, std::move(x->outbox));
+      x->outbox.clear();
+    }
+  }
+}
+
+// -- subscribers --------------------------------------------------------------
+
+void resync(self_pointer self, const std::string& topic) {
+  auto i = self->state.topics.find(topic);
+  if (i == self->state.topics.end())
+    return;
+  for (auto& addr : i->second.subscribers)
+    if (auto subscriber = caf::actor_cast<subscriber_actor>(addr))
+      self->send(subscriber, resync_atom::value, topic);
+}
+
+void send_subscribe(self_pointer self, const std::string& topic,
+                    topic_entry& entry) {
+  entry.requested = true;
+  auto& link = self->state.subscription;
+  // The confirmation arrives as a push message, not as a reply.
+  append_command(link.outbox, {"SUBSCRIBE", self->state.opts.channel(topic)});
+  schedule_flush(self);
+}
+
+// Drops a topic nobody here subscribes to any more.
+void drop_topic(self_pointer self, const std::string& topic) {
+  auto& st = self->state;
+  auto i = st.topics.find(topic);
+  if (i == st.topics.end())
+    return;
+  auto channel = st.opts.channel(topic);
+  if (i->second.requested && st.now == phase::up) {
+    append_command(st.subscription.outbox, {"UNSUBSCRIBE", channel});
+    schedule_flush(self);
+  }
+  for (auto& promise : i->second.waiting)
+    promise.deliver(failure("unsubscribed before the subscription stood"));
+  st.channel_topics.erase(channel);
+  st.topics.erase(i);
+}
+
+// Removes `who` from `topic`, or from every topic when `topic` is null.
+void unsubscribe(self_pointer self, const caf::actor_addr& who,
+                 const std::string* topic) {
+  std::vector<std::string> emptied;
+  for (auto& [name, entry] : self->state.topics) {
+    if (topic != nullptr && name != *topic)
+      continue;
+    auto& xs = entry.subscribers;
+    xs.erase(std::remove(xs.begin(), xs.end(), who), xs.end());
+    if (xs.empty())
+      emptied.push_back(name);
+  }
+  for (auto& name : emptied)
+    drop_topic(self, name);
+}
+
+// Hands a message from the channel to every store subscribed to its topic.
+void on_message(self_pointer self, reply& msg) {
+  auto& st = self->state;
+  if (msg.elements.size() != 3 || msg.elements[2].type != reply::kind::string) {
+    st.report(failure("malformed pub/sub message dropped"));
+    return;
+  }
+  auto& channel = msg.elements[1].str;
+  auto& payload = msg.elements[2].str;
+  auto i = st.channel_topics.find(channel);
+  if (i == st.channel_topics.end()) {
+    st.report(failure("message on channel '" + channel
+                      + "' that no store here subscribed to, dropped"));
+    return;
+  }
+  if (payload.size() > st.opts.max_message_bytes) {
+    st.report(
+      failure("message of " + std::to_string(payload.size()) + " bytes on '"
+              + channel + "' exceeds max_message_bytes ("
+              + std::to_string(st.opts.max_message_bytes) + "), dropped"));
+    return;
+  }
+  auto& topic = i->second;
+  auto& entry = st.topics[topic];
+  auto first = reinterpret_cast<const uint8_t*>(payload.data());
+  bytes data(first, first + payload.size());
+  for (auto& addr : entry.subscribers)
+    if (auto subscriber = caf::actor_cast<subscriber_actor>(addr))
+      self->send(subscriber, deliver_atom::value, topic, data);
+}
+
+void on_subscribed(self_pointer self, const reply& msg) {
+  auto& st = self->state;
+  if (msg.elements.size() < 2)
+    return;
+  auto i = st.channel_topics.find(msg.elements[1].str);
+  if (i == st.channel_topics.end())
+    return; // Unsubscribed meanwhile.
+  auto topic = i->second;
+  auto& entry = st.topics[topic];
+  entry.subscribed = true;
+  for (auto& promise : entry.waiting)
+    promise.deliver(ok_atom::value);
+  entry.waiting.clear();
+  if (entry.resync_on_confirm) {
+    entry.resync_on_confirm = false;
+    resync(self, topic);
+    self->delayed_send(self, st.opts.resync_settle, settle_atom::value, topic,
+                       st.generation);
+  }
+}
+
+// -- snapshots ----------------------------------------------------------------
+
+void run_snapshot_jobs(self_pointer self);
+
+void finish_job(self_pointer self, uint64_t id, caf::error err) {
+  auto& st = self->state;
+  if (!st.job_running || id != st.job_id)
+    return;
+  auto job = std::move(st.snapshot_jobs.front());
+  st.snapshot_jobs.pop_front();
+  st.job_running = false;
+  if (err)
+    job.promise.deliver(std::move(err));
+  else
+    job.promise.deliver(ok_atom::value);
+  run_snapshot_jobs(self);
+}
+
+// Stores `payload` unless the key changed since WATCH; a change means a
+// peer stored meanwhile, and the job starts over to join that one too.
+void commit_snapshot(self_pointer self, uint64_t id, const bytes& payload) {
+  auto& st = self->state;
+  if (!st.job_running || id != st.job_id || st.now != phase::up)
+    return;
+  auto& link = st.commands;
+  auto key = st.opts.snapshot_key(st.snapshot_jobs.front().topic);
+  auto ignore = [](reply&) {};
+  link.command({"MULTI"}, ignore);
+  link.command({"SET", key,
+                std::string_view{reinterpret_cast<const char*>(payload.data()),
+                                 payload.size()}},
+               ignore);
+  link.command({"EXEC"}, [self, id](reply& x) {
+    auto& st = self->state;
+    if (x.is_error())
+      return finish_job(self, id, error_of(x));
+    if (x.type == reply::kind::array)
+      return finish_job(self, id, caf::none);
+    // EXEC answered nil: the key changed after WATCH.
+    if (!st.job_running || id != st.job_id)
+      return;
+    if (++st.snapshot_jobs.front().attempts >= max_snapshot_attempts)
+      return finish_job(self, id,
+                        failure("snapshot key kept changing; gave up after "
+                                + std::to_string(max_snapshot_attempts)
+                                + " attempts"));
+    st.job_running = false;
+    run_snapshot_jobs(self);
+  });
+  schedule_flush(self);
+}
+
+void run_snapshot_jobs(self_pointer self) {
+  auto& st = self->state;
+  if (st.job_running || st.snapshot_jobs.empty() || st.now != phase::up)
+    return;
+  st.job_running = true;
+  auto id = ++st.job_id;
+  auto key = st.opts.snapshot_key(st.snapshot_jobs.front().topic);
+  auto& link = st.commands;
+  link.command({"WATCH", key}, [self, id](reply& x) {
+    if (x.is_error())
+      finish_job(self, id, error_of(x));
+  });
+  link.command({"GET", key}, [self, id](reply& x) {
+    auto& st = self->state;
+    if (!st.job_running || id != st.job_id)
+      return;
+    if (x.is_error())
+      return finish_job(self, id, error_of(x));
+    auto& ours = st.snapshot_jobs.front().payload;
+    if (x.type != reply::kind::string || x.str.empty())
+      return commit_snapshot(self, id, ours);
+    auto first = reinterpret_cast<const uint8_t*>(x.str.data());
+    self
+      ->request(st.merger, caf::infinite, merge_atom::value,
+                bytes(first, first + x.str.size()), ours)
+      .then([self, id](bytes& merged) { commit_snapshot(self, id, merged); },
+            [self, id](caf::error& err) {
+              auto& st = self->state;
+              if (!st.job_running || id != st.job_id)
+                return;
+              st.report(failure("the stored snapshot does not decode ("
+                                + describe(err) + "); replacing it"));
+              commit_snapshot(self, id, st.snapshot_jobs.front().payload);
+            });
+  });
+  schedule_flush(self);
+}
+
+// -- connection life cycle ----------------------------------------------------
+
+// Closes both connections; pending commands see an error reply.
+void tear_down(self_pointer self, const std::string& why) {
+  auto& st = self->state;
+  ++st.generation;
+  ++st.job_id;
+  st.job_running = false;
+  st.flush_scheduled = false;
+  std::vector<reply_handler> orphans;
+  for (auto* x : {&st.commands, &st.subscription}) {
+    if (x->pipe)
+      caf::anon_send(x->pipe, caf::close_atom::value);
+    for (auto& f : x->pending)
+      orphans.push_back(std::move(f));
+    *x = link{};
+  }
+  for (auto& entry : st.topics) {
+    entry.second.requested = false;
+    entry.second.subscribed = false;
+    for (auto& promise : entry.second.waiting)
+      promise.deliver(failure(why));
+    entry.second.waiting.clear();
+  }
+  reply lost;
+  lost.type = reply::kind::error;
+  lost.str = why;
+  for (auto& f : orphans)
+    f(lost);
+  auto jobs = std::move(st.snapshot_jobs);
+  st.snapshot_jobs.clear();
+  for (auto& job : jobs)
+    job.promise.deliver(failure(why));
+}
+
+void begin_attempt(self_pointer self);
+
+// The connection `generation` failed or broke: report it and retry after a
+// backoff; a first connection that fails fails the open instead.
+void connection_lost(self_pointer self, uint64_t generation, caf::error err) {
+  auto& st = self->state;
+  if (generation != st.generation
+      || (st.now != phase::connecting && st.now != phase::up))
+    return;
+  tear_down(self, describe(err));
+  if (!st.ever_up) {
+    st.now = phase::failed;
+    st.open_error = err;
+    for (auto& promise : st.opening)
+      promise.deliver(err);
+    st.opening.clear();
+    return;
+  }
+  st.now = phase::down;
+  auto delay = st.next_backoff();
+  st.report(caf::make_error(
+    ec::transport_failed,
+    describe(err) + "; reconnecting in "
+      + std::to_string(
+        std::chrono::duration_cast<std::chrono::milliseconds>(delay).count())
+      + " ms"));
+  self->delayed_send(self, delay, reconnect_atom::value, st.generation);
+}
+
+void on_up(self_pointer self) {
+  auto& st = self->state;
+  st.now = phase::up;
+  st.failures = 0;
+  auto reconnected = st.ever_up;
+  st.ever_up = true;
+  if (reconnected && st.opts.logger)
+    st.opts.logger->info("podshare redis transport reconnected to {}:{}",
+                         st.opts.host, st.opts.port);
+  for (auto& promise : st.opening)
+    promise.deliver(ok_atom::value);
+  st.opening.clear();
+  for (auto& [topic, entry] : st.topics) {
+    entry.resync_on_confirm = reconnected;
+    send_subscribe(self, topic, entry);
+  }
+  run_snapshot_jobs(self);
+}
+
+// AUTH, SELECT and a PING that tells the link is ready.
+void handshake(self_pointer self, link& x, bool select_database) {
+  auto& st = self->state;
+  auto generation = st.generation;
+  auto refuse = [self, generation](std::string what) {
+    return [self, generation, what](reply& r) {
+      if (r.is_error())
+        connection_lost(self, generation, failure(what + ": " + r.str));
+    };
+  };
+  if (!st.opts.password.empty())
+    x.command({"AUTH", st.opts.password}, refuse("the server refused AUTH"));
+  if (select_database && st.opts.database != 0)
+    x.command({"SELECT", std::to_string(st.opts.database)},
+              refuse("SELECT " + std::to_string(st.opts.database) + " failed"));
+  auto tag = x.tag;
+  x.command({"PING"}, [self, generation, tag](reply& r) {
+    auto& st = self->state;
+    if (r.is_error()) {
+      connection_lost(self, generation, failure("PING failed: " + r.str));
+      return;
+    }
+    auto* ready = st.link_of(tag);
+    if (ready == nullptr || st.now != phase::connecting)
+      return;
+    ready->ready = true;
+    if (st.commands.ready && st.subscription.ready)
+      on_up(self);
+  });
+  schedule_flush(self);
+}
+
+void begin_attempt(self_pointer self) {
+  auto& st = self->state;
+  st.now = phase::connecting;
+  auto generation = ++st.generation;
+  st.commands.tag = generation * 2;
+  st.subscription.tag = generation * 2 + 1;
+  auto listener = caf::actor_cast<connection_listener>(self);
+  for (auto* x : {&st.commands, &st.subscription})
+    connect_async(self->system(), listener, st.opts.host, st.opts.port,
+                  st.opts.connect_timeout, x->tag);
+  self->delayed_send(self, st.opts.connect_timeout, deadline_atom::value,
+                     generation);
+}
+
+void on_connected(self_pointer self, uint64_t tag, int fd) {
+  auto& st = self->state;
+  auto* x = st.link_of(tag);
+  if (x == nullptr || st.now != phase::connecting) {
+    ::close(fd); // A connection of an abandoned attempt.
+    return;
+  }
+  x->pipe = spawn_pipe(self->system(),
+                       caf::actor_cast<connection_listener>(self), fd, tag);
+  self->monitor(x->pipe);
+  x->reader = std::make_unique<reply_reader>();
+  handshake(self, *x, x == &st.commands);
+}
+
+// Parses what arrived and dispatches every complete reply.
+void on_data(self_pointer self, uint64_t tag, const bytes& data) {
+  auto& st = self->state;
+  auto* x = st.link_of(tag);
+  if (x == nullptr || !x->reader)
+    return;
+  x->reader->feed(reinterpret_cast<const char*>(data.data()), data.size());
+  auto generation = st.generation;
+  // A handler may tear the links down: stop as soon as the generation moves.
+  while (generation == st.generation) {
+    auto next = x->reader->next();
+    if (!next) {
+      connection_lost(self, generation, next.error());
+      return;
+    }
+    auto& r = *next;
+    if (!r)
+      return;
+    if (x == &st.subscription && r->is_push("message")) {
+      on_message(self, *r);
+    } else if (x == &st.subscription && r->is_push("subscribe")) {
+      on_subscribed(self, *r);
+    } else if (x == &st.subscription && r->is_push("unsubscribe")) {
+      // Nothing waits for it.
+    } else if (x->pending.empty()) {
+      connection_lost(self, generation, failure("a reply nobody asked for"));
+      return;
+    } else {
+      auto handler = std::move(x->pending.front());
+      x->pending.pop_front();
+      handler(*r);
+    }
+  }
+}
+
+caf::error closed_error() {
+  return caf::make_error(ec::transport_closed, "redis transport closed");
+}
+
+caf::error not_up(const transport_state& st) {
+  if (st.now == phase::closed)
+    return closed_error();
+  return failure("not connected to " + st.opts.host + ":"
+                 + std::to_string(st.opts.port) + " (reconnecting)");
+}
+
+} // namespace
+
+// -- state --------------------------------------------------------------------
+
+void link::command(std::initializer_list<std::string_view> args,
+                   reply_handler on_reply) {
+  append_command(outbox, args);
+  pending.push_back(std::move(on_reply));
+}
+
+void transport_state::report(const caf::error& err) const {
+  if (opts.logger)
+    opts.logger->warn("podshare redis transport: {}", describe(err));
+  if (opts.error_handler)
+    opts.error_handler(err);
+}
+
+caf::timespan transport_state::next_backoff() {
+  auto cap = opts.reconnect_max.count();
+  auto delay = opts.reconnect_min.count();
+  for (unsigned i = 0; i < failures && delay < cap; ++i)
+    delay *= 2;
+  ++failures;
+  delay = std::min(delay, cap);
+  std::uniform_real_distribution<double> jitter{0.5, 1.0};
+  return caf::timespan{static_cast<int64_t>(delay * jitter(rng))};
+}
+
+link* transport_state::link_of(uint64_t tag) {
+  if (tag == 0)
+    return nullptr;
+  if (tag == commands.tag)
+    return &commands;
+  if (tag == subscription.tag)
+    return &subscription;
+  return nullptr;
+}
+
+// -- behavior -----------------------------------------------------------------
+
+transport_actor_impl::behavior_type
+transport(transport_actor_impl::stateful_pointer<transport_state> self,
+          redis_options opts) {
+  self->state.opts = std::move(opts);
+  self->state.merger
+    = self->spawn<caf::linked>([]() -> merger_actor::behavior_type {
+        return {
+          [](merge_atom, const bytes& stored,
+             const bytes& ours) -> caf::result<bytes> {
+            auto merged = merge_snapshots(stored, ours);
+            if (!merged)
+              return std::move(merged.error());
+            return std::move(*merged);
+          },
+        };
+      });
+  self->set_down_handler([self](const caf::down_msg& msg) {
+    auto& st = self->state;
+    for (auto* x : {&st.commands, &st.subscription})
+      if (x->pipe && x->pipe.address() == msg.source) {
+        connection_lost(self, st.generation,
+                        failure("the connection's broker exited"));
+        return;
+      }
+    unsubscribe(self, msg.source, nullptr);
+  });
+  begin_attempt(self);
+  return {
+    // -- transport_actor --
+    [=](publish_atom, const std::string& topic,
+        const bytes& payload) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      if (st.now != phase::up)
+        return not_up(st);
+      auto promise = self->make_response_promise<ok_atom>();
+      st.commands.command(
+        {"PUBLISH", st.opts.channel(topic),
+         std::string_view{reinterpret_cast<const char*>(payload.data()),
+                          payload.size()}},
+        [promise](reply& x) mutable {
+          if (x.is_error())
+            promise.deliver(error_of(x));
+          else
+            promise.deliver(ok_atom::value);
+        });
+      schedule_flush(self);
+      return promise;
+    },
+    [=](subscribe_atom, const std::string& topic,
+        const subscriber_actor& subscriber) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      if (st.now != phase::up)
+        return not_up(st);
+      self->monitor(subscriber);
+      st.channel_topics.emplace(st.opts.channel(topic), topic);
+      auto& entry = st.topics[topic];
+      entry.subscribers.push_back(subscriber.address());
+      // The new store loads the snapshot next, but what peers published
+      // just before we subscribed is neither in it nor on its way to us:
+      // one more refresh, once their snapshotters have persisted it.
+      self->delayed_send(self, st.opts.resync_settle, settle_atom::value,
+                         topic, subscriber.address());
+      if (entry.subscribed)
+        return ok_atom::value;
+      auto promise = self->make_response_promise<ok_atom>();
+      entry.waiting.push_back(promise);
+      if (!entry.requested)
+        send_subscribe(self, topic, entry);
+      return promise;
+    },
+    [=](unsubscribe_atom, const std::string& topic,
+        const subscriber_actor& subscriber) {
+      unsubscribe(self, subscriber.address(), &topic);
+    },
+    [=](store_snap_atom, const std::string& topic,
+        bytes& payload) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      if (st.now != phase::up)
+        return not_up(st);
+      auto promise = self->make_response_promise<ok_atom>();
+      st.snapshot_jobs.push_back(
+        snapshot_job{topic, std::move(payload), promise, 0});
+      run_snapshot_jobs(self);
+      return promise;
+    },
+    [=](fetch_snap_atom, const std::string& topic) -> caf::result<bytes> {
+      auto& st = self->state;
+      if (st.now != phase::up)
+        return not_up(st);
+      auto promise = self->make_response_promise<bytes>();
+      st.commands.command(
+        {"GET", st.opts.snapshot_key(topic)}, [promise](reply& x) mutable {
+          if (x.is_error()) {
+            promise.deliver(error_of(x));
+            return;
+          }
+          auto first = reinterpret_cast<const uint8_t*>(x.str.data());
+          promise.deliver(bytes(first, first + x.str.size()));
+        });
+      schedule_flush(self);
+      return promise;
+    },
+    [=](close_atom) {
+      auto& st = self->state;
+      if (st.now == phase::closed)
+        return;
+      st.now = phase::closed;
+      tear_down(self, "redis transport closed");
+      // Exiting (rather than answering `transport_closed` from then on)
+      // lets the actor system shut down without waiting for our timers.
+      self->quit();
+    },
+    // -- own messages --
+    [=](open_atom) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      switch (st.now) {
+        case phase::connecting: {
+          auto promise = self->make_response_promise<ok_atom>();
+          st.opening.push_back(promise);
+          return promise;
+        }
+        case phase::failed: return st.open_error;
+        case phase::closed: return closed_error();
+        default: return ok_atom::value;
+      }
+    },
+    [=](flush_atom) { flush(self); },
+    [=](deadline_atom, uint64_t generation) {
+      auto& st = self->state;
+      if (generation == st.generation && st.now == phase::connecting)
+        connection_lost(self, generation,
+                        failure("no answer from " + st.opts.host + ":"
+                                + std::to_string(st.opts.port)
+                                + " within connect_timeout"));
+    },
+    [=](reconnect_atom, uint64_t generation) {
+      auto& st = self->state;
+      if (generation == st.generation && st.now == phase::down)
+        begin_attempt(self);
+    },
+    [=](settle_atom, const std::string& topic, uint64_t generation) {
+      auto& st = self->state;
+      if (generation == st.generation && st.now == phase::up)
+        resync(self, topic);
+    },
+    [=](settle_atom, const std::string& topic, const caf::actor_addr& who) {
+      if (auto subscriber = caf::actor_cast<subscriber_actor>(who))
+        self->send(subscriber, resync_atom::value, topic);
+    },
+    // -- connection_listener --
+    [=](connected_atom, uint64_t tag, int fd) { on_connected(self, tag, fd); },
+    [=](dropped_atom, uint64_t tag, caf::error& err) {
+      auto& st = self->state;
+      if (st.link_of(tag) != nullptr)
+        connection_lost(self, st.generation, std::move(err));
+    },
+    [=](data_atom, uint64_t tag, const bytes& data) {
+      on_data(self, tag, data);
+    },
+  };
+}
+
+} // namespace podshare::net::redis

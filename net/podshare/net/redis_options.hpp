@@ -1,0 +1,65 @@
+#pragma once
+
+#include "podshare/options.hpp"
+
+#include <caf/expected.hpp>
+#include <caf/timespan.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace podshare::net {
+
+/// How a Redis transport connects (spec §10–§11). `from_url` fills the
+/// address, password and database from a `redis://` URL.
+struct redis_options {
+  /// The server's host name or address.
+  std::string host = "127.0.0.1";
+  uint16_t port = 6379;
+  /// Sent with AUTH when not empty.
+  std::string password;
+  /// Selected with SELECT. Snapshots live in this database; Redis pub/sub
+  /// ignores databases, so channels are shared by all of them.
+  int database = 0;
+  /// Channels are `<prefix>:<topic>:events`, snapshot keys
+  /// `<prefix>:<topic>:snapshot`, as in the Go podshare.
+  std::string prefix = "podshare";
+  /// How long connecting, including AUTH and SELECT, may take.
+  caf::timespan connect_timeout = std::chrono::seconds{2};
+  /// Reconnect backoff: the first delay, doubled per failed attempt up to
+  /// the cap, each multiplied by a random factor in [0.5, 1.0].
+  caf::timespan reconnect_min = std::chrono::milliseconds{100};
+  caf::timespan reconnect_max = std::chrono::seconds{5};
+  /// After a reconnect the stores refresh at once and again after this
+  /// delay, which must exceed the peers' snapshot interval: by then the
+  /// snapshot holds what peers published while we were resubscribing.
+  caf::timespan resync_settle = std::chrono::seconds{1};
+  /// A message on a channel larger than this is reported and dropped.
+  size_t max_message_bytes = 64 * 1024 * 1024;
+  /// TLS is not available: Debian's hiredis 0.14 has no TLS support, so
+  /// asking for it (or a `rediss://` URL) is an error at spawn time.
+  bool tls = false;
+  /// Hears of dropped messages, lost connections and failed reconnects.
+  podshare::error_handler error_handler;
+  /// Where the transport logs; none by default.
+  std::shared_ptr<spdlog::logger> logger;
+
+  /// Parses `redis://[[user]:password@]host[:port][/db]`; a `rediss://`
+  /// URL fails (no TLS), as do a bad port, a bad database or other schemes.
+  static caf::expected<redis_options> from_url(std::string_view url);
+
+  /// The pub/sub channel of `topic`.
+  std::string channel(std::string_view topic) const;
+
+  /// The key of `topic`'s snapshot.
+  std::string snapshot_key(std::string_view topic) const;
+
+  /// Fails with `invalid_argument` when the options cannot work.
+  caf::error validate() const;
+};
+
+} // namespace podshare::net

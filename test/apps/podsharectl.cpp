@@ -1,0 +1,201 @@
+#define CAF_SUITE apps.podsharectl
+
+#include "commands.hpp"
+
+#include "podshare/configure.hpp"
+#include "podshare/net/memory_transport.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace podsharectl;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct config : caf::actor_system_config {
+  config() { podshare::configure(*this); }
+};
+
+/// Two pods of podsharectl's store type on one memory transport.
+struct fixture {
+  config cfg;
+  caf::actor_system sys{cfg};
+  podshare::transport_actor transport
+    = podshare::net::spawn_memory_transport(sys);
+  json_store a = open("a");
+  json_store b = open("b");
+
+  json_store open(const std::string& node) {
+    podshare::options opts;
+    opts.node_id = node;
+    auto s = json_store::open(sys, "ctl", transport, opts);
+    CAF_REQUIRE(s);
+    return std::move(*s);
+  }
+
+  ~fixture() {
+    a.close();
+    b.close();
+    caf::anon_send(transport, caf::close_atom::value);
+  }
+
+  /// Waits up to ten seconds for `key` to reach pod b.
+  bool reaches_b(const std::string& key) {
+    for (int i = 0; i < 1000 && !b.get(key); ++i)
+      std::this_thread::sleep_for(10ms);
+    return b.get(key).has_value();
+  }
+};
+
+std::vector<json> lines_of(const std::string& text) {
+  std::vector<json> result;
+  std::istringstream in{text};
+  for (std::string line; std::getline(in, line);)
+    result.push_back(json::parse(line));
+  return result;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(podsharectl_tests, fixture)
+
+CAF_TEST(a value set on one pod is printed by get on another) {
+  auto doc = json::parse(R"({"limit":10,"tags":["x"]})");
+  CAF_CHECK(set(a, "cfg", doc).code == exit_code::ok);
+  CAF_REQUIRE(reaches_b("cfg"));
+  std::ostringstream out;
+  CAF_CHECK(get(b, "cfg", out).code == exit_code::ok);
+  CAF_CHECK_EQUAL(out.str(), doc.dump() + "\n");
+}
+
+CAF_TEST(get of an absent or deleted key exits with absent) {
+  std::ostringstream out;
+  CAF_CHECK(get(a, "nope", out).code == exit_code::absent);
+  CAF_CHECK(set(a, "k", json(1)).code == exit_code::ok);
+  CAF_CHECK(del(a, "k").code == exit_code::ok);
+  CAF_CHECK(get(a, "k", out).code == exit_code::absent);
+  CAF_CHECK_EQUAL(out.str(), "");
+}
+
+CAF_TEST(keys are sorted and exclude deleted keys) {
+  for (auto k : {"b", "c", "a"})
+    CAF_CHECK(set(a, k, json(true)).code == exit_code::ok);
+  CAF_CHECK(del(a, "c").code == exit_code::ok);
+  std::ostringstream out;
+  CAF_CHECK(keys(a, out).code == exit_code::ok);
+  CAF_CHECK_EQUAL(out.str(), "a\nb\n");
+}
+
+CAF_TEST(dump shows versions and tombstones only when asked) {
+  CAF_CHECK(set(a, "live", json{{"x", 1}}).code == exit_code::ok);
+  CAF_CHECK(set(a, "gone", json(2)).code == exit_code::ok);
+  CAF_CHECK(del(a, "gone").code == exit_code::ok);
+  std::ostringstream plain;
+  std::ostringstream full;
+  CAF_CHECK(dump(a, false, plain).code == exit_code::ok);
+  CAF_CHECK(dump(a, true, full).code == exit_code::ok);
+  CAF_MESSAGE("dump --tombstones: " << full.str());
+  auto p = json::parse(plain.str());
+  auto f = json::parse(full.str());
+  CAF_CHECK_EQUAL(p.size(), 1u);
+  CAF_CHECK_EQUAL(p["live"]["value"], json({{"x", 1}}));
+  CAF_CHECK_EQUAL(p["live"]["origin"], "a");
+  CAF_CHECK_EQUAL(p["live"]["seq"], 1);
+  CAF_CHECK(p["live"]["timestamp"].get<std::string>().back() == 'Z');
+  CAF_CHECK(!p["live"].contains("tombstone"));
+  CAF_CHECK_EQUAL(f.size(), 2u);
+  CAF_CHECK_EQUAL(f["gone"]["tombstone"], true);
+  CAF_CHECK_EQUAL(f["gone"]["seq"], 3);
+  CAF_CHECK(!f["gone"].contains("value"));
+}
+
+CAF_TEST(watch with a prefix prints exactly the matching events) {
+  std::ostringstream out;
+  outcome res;
+  watch_limits limits;
+  limits.count = 3;
+  limits.timeout = caf::timespan{10s};
+  std::thread watcher{[&] {
+    res = watch(b, podshare::watch_filter::prefix("user:"), limits, out);
+  }};
+  // The watch starts inside the thread: wait until the store counts it.
+  for (int i = 0; i < 1000 && b.stats().watchers_active == 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  CAF_CHECK(set(a, "user:1", json("ann")).code == exit_code::ok);
+  CAF_CHECK(set(a, "other", json("x")).code == exit_code::ok);
+  CAF_CHECK(set(a, "user:2", json("bo")).code == exit_code::ok);
+  CAF_CHECK(del(a, "user:1").code == exit_code::ok);
+  CAF_CHECK(set(a, "user:3", json("cy")).code == exit_code::ok);
+  watcher.join();
+  CAF_CHECK(res.code == exit_code::ok);
+  CAF_MESSAGE("watch --prefix user: " << out.str());
+  auto lines = lines_of(out.str());
+  CAF_REQUIRE_EQUAL(lines.size(), 3u);
+  CAF_CHECK_EQUAL(lines[0]["kind"], "set");
+  CAF_CHECK_EQUAL(lines[0]["key"], "user:1");
+  CAF_CHECK_EQUAL(lines[0]["value"], json("ann"));
+  CAF_CHECK_EQUAL(lines[0]["origin"], "a");
+  CAF_CHECK_EQUAL(lines[1]["key"], "user:2");
+  CAF_CHECK_EQUAL(lines[2]["kind"], "delete");
+  CAF_CHECK_EQUAL(lines[2]["key"], "user:1");
+  CAF_CHECK(lines[2]["value"].is_null());
+}
+
+CAF_TEST(watch that sees too few events by its timeout exits with timeout) {
+  std::ostringstream out;
+  watch_limits limits;
+  limits.count = 1;
+  limits.timeout = caf::timespan{100ms};
+  auto res = watch(a, podshare::watch_filter::all(), limits, out);
+  CAF_CHECK(res.code == exit_code::timeout);
+  // Without a count, the timeout is the end the user asked for.
+  limits.count.reset();
+  res = watch(a, podshare::watch_filter::all(), limits, out);
+  CAF_CHECK(res.code == exit_code::ok);
+}
+
+CAF_TEST(a write whose transport is gone exits with a transport error) {
+  caf::anon_send(transport, caf::close_atom::value);
+  outcome res;
+  for (int i = 0; i < 100 && res.code == exit_code::ok; ++i) {
+    res = set(a, "k", json(1));
+    std::this_thread::sleep_for(10ms);
+  }
+  CAF_CHECK(res.code == exit_code::transport);
+  CAF_MESSAGE("reason: " << res.reason);
+}
+
+CAF_TEST(invalid json is refused with a reason) {
+  std::string reason;
+  CAF_CHECK(!parse_value("{bad", reason));
+  CAF_CHECK(!reason.empty());
+  CAF_CHECK(!parse_value("", reason));
+  CAF_CHECK(!parse_value("[1,", reason));
+  CAF_CHECK(parse_value(R"({"ok":[1,2,null]})", reason));
+  CAF_CHECK(parse_value("42", reason));
+}
+
+CAF_TEST(stats prints every counter as one object) {
+  CAF_CHECK(set(a, "k", json(1)).code == exit_code::ok);
+  std::ostringstream out;
+  CAF_CHECK(stats(a, out).code == exit_code::ok);
+  auto x = json::parse(out.str());
+  CAF_CHECK_EQUAL(x.size(), 12u);
+  CAF_CHECK_EQUAL(x["writes_local"], 1);
+  CAF_CHECK_EQUAL(x["keys"], 1);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

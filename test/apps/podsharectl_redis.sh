@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# podsharectl over Redis, each command its own process, against a throwaway
+# redis-server: set in one process and get in another, watch --prefix prints
+# exactly the matching events, dump shows versions and tombstones, and a
+# wrong password or an unreachable server is exit code 3.
+# Usage: podsharectl_redis.sh PATH_TO_PODSHARECTL
+set -uo pipefail
+
+ctl=$1
+source "$(dirname "${BASH_SOURCE[0]}")/../support/redis_server.sh"
+start_redis_server --requirepass secret
+dir=$redis_dir
+port=$redis_port
+url="redis://:secret@127.0.0.1:$port"
+r=(--redis "$url" --topic orders)
+failures=0
+
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+
+# run WANT_CODE ARGS...: runs podsharectl, leaves stdout in $dir/out.
+run() {
+  local want=$1
+  shift
+  "$ctl" "$@" >"$dir/out" 2>"$dir/err"
+  local rc=$?
+  if [[ $rc -ne $want ]]; then
+    fail "podsharectl $* exited $rc, want $want"
+    sed 's/^/  | /' "$dir/out" "$dir/err"
+    return 1
+  fi
+  echo "ok:   podsharectl $* -> $rc"
+}
+
+run 0 "${r[@]}" set o/1 '{"item":"book","qty":2}'
+run 0 "${r[@]}" get o/1 &&
+  { [[ $(cat "$dir/out") == '{"item":"book","qty":2}' ]] ||
+    fail "get printed $(cat "$dir/out")"; }
+
+# A watcher in its own process sees exactly the o/ events.
+"$ctl" "${r[@]}" watch --prefix o/ --count 2 --timeout 20 >"$dir/watch" &
+watcher=$!
+sleep 1 # Let the watcher subscribe; only pacing, nothing is timed.
+run 0 "${r[@]}" set x/1 '{"other":true}'
+run 0 "${r[@]}" set o/2 '{"item":"pen","qty":1}'
+run 0 "${r[@]}" del o/1
+wait $watcher || fail "watch exited $?"
+if [[ $(wc -l <"$dir/watch") -ne 2 ]] || grep -q 'x/1' "$dir/watch" ||
+   ! grep -q '"key":"o/2"' "$dir/watch" || ! grep -q '"kind":"delete"' "$dir/watch"; then
+  fail "watch printed:"
+  sed 's/^/  | /' "$dir/watch"
+else
+  echo "ok:   watch --prefix o/ printed exactly o/2 and the delete of o/1"
+fi
+
+run 1 "${r[@]}" get o/1
+run 0 "${r[@]}" keys &&
+  { [[ $(cat "$dir/out") == $'o/2\nx/1' ]] || fail "keys printed $(cat "$dir/out")"; }
+run 0 "${r[@]}" dump --tombstones &&
+  { grep -q '"o/1":{[^}]*"tombstone":true' "$dir/out" &&
+    grep -q '"seq":' "$dir/out" && grep -q '"origin":' "$dir/out" ||
+    fail "dump printed $(cat "$dir/out")"; }
+
+run 3 --redis "redis://:wrong@127.0.0.1:$port" --topic orders get o/2
+run 3 --redis "redis://127.0.0.1:1" --topic orders get o/2
+
+echo "podsharectl_redis: $failures failures"
+[[ $failures -eq 0 ]]

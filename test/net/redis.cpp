@@ -1,0 +1,449 @@
+#define CAF_SUITE net.redis
+
+// The Redis transport against a real redis-server that each test starts on
+// 127.0.0.1 and a random high port. Replication crosses real sockets, so
+// tests wait for conditions with generous deadlines; nothing asserts a
+// duration except that failing to connect ends within the connect timeout.
+
+#include "podshare/store.hpp"
+
+#include "podshare/configure.hpp"
+#include "podshare/detail/base64.hpp"
+#include "podshare/net/redis_transport.hpp"
+#include "podshare/wire.hpp"
+#include "support/redis_server.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+
+#include <hiredis/hiredis.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace podshare;
+using namespace std::chrono_literals;
+using podshare::testing::redis_server;
+
+namespace {
+
+using string_store = podshare::store<std::string>;
+using clock_type = std::chrono::steady_clock;
+
+// Waits until `ready()` holds or `limit` passes; returns `ready()`.
+bool eventually(const std::function<bool()>& ready,
+                std::chrono::milliseconds limit = 20s) {
+  auto deadline = clock_type::now() + limit;
+  while (!ready()) {
+    if (clock_type::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+// A plain hiredis client, to see what the transport wrote.
+struct plain_client {
+  explicit plain_client(uint16_t port) {
+    ctx = redisConnect("127.0.0.1", port);
+    timeval timeout{10, 0};
+    redisSetTimeout(ctx, timeout);
+  }
+  ~plain_client() { redisFree(ctx); }
+
+  // Runs a command; the reply's string, integer as text, or array elements
+  // joined by newlines.
+  std::string run(std::vector<std::string> args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (auto& x : args) {
+      argv.push_back(x.data());
+      lens.push_back(x.size());
+    }
+    auto* r = static_cast<redisReply*>(redisCommandArgv(
+      ctx, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    return take(r);
+  }
+
+  // The next message of a subscription, as its payload.
+  std::string next_message() {
+    void* raw = nullptr;
+    if (redisGetReply(ctx, &raw) != REDIS_OK || raw == nullptr)
+      return {};
+    auto* r = static_cast<redisReply*>(raw);
+    std::string payload;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 3)
+      payload.assign(r->element[2]->str, r->element[2]->len);
+    freeReplyObject(r);
+    return payload;
+  }
+
+  static std::string take(redisReply* r) {
+    if (r == nullptr)
+      return "<no reply>";
+    std::string out;
+    switch (r->type) {
+      case REDIS_REPLY_INTEGER: out = std::to_string(r->integer); break;
+      case REDIS_REPLY_ARRAY:
+        for (size_t i = 0; i < r->elements; ++i)
+          out += std::string(r->element[i]->str, r->element[i]->len) + "\n";
+        break;
+      case REDIS_REPLY_NIL: out = "<nil>"; break;
+      default: out.assign(r->str, r->len);
+    }
+    freeReplyObject(r);
+    return out;
+  }
+
+  redisContext* ctx;
+};
+
+struct fixture {
+  fixture() : sys(init(cfg)) {
+    if (!server.ok())
+      CAF_FAIL(server.error());
+  }
+
+  ~fixture() {
+    for (auto& x : transports)
+      caf::anon_send(x, close_atom::value);
+  }
+
+  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
+    cfg.load<caf::io::middleman>();
+    podshare::configure(cfg);
+    return cfg;
+  }
+
+  net::redis_options redis_opts() {
+    net::redis_options opts;
+    opts.port = server.port();
+    opts.connect_timeout = 2s;
+    opts.reconnect_min = 20ms;
+    opts.reconnect_max = 200ms;
+    opts.resync_settle = 300ms;
+    opts.error_handler = [this](const caf::error& err) { record(err); };
+    return opts;
+  }
+
+  transport_actor connect(net::redis_options opts) {
+    auto res = net::spawn_redis_transport(sys, opts);
+    if (!res)
+      CAF_FAIL(describe(res.error()));
+    transports.push_back(*res);
+    return *res;
+  }
+
+  transport_actor connect() { return connect(redis_opts()); }
+
+  options store_opts(const std::string& node) {
+    options opts;
+    opts.node_id = node;
+    opts.snapshot_interval = 50ms;
+    opts.error_handler = [this](const caf::error& err) { record(err); };
+    return opts;
+  }
+
+  template <class Store = string_store>
+  Store open(const std::string& node, transport_actor via,
+             const std::string& topic = "t") {
+    auto res = Store::open(sys, topic, std::move(via), store_opts(node));
+    if (!res)
+      CAF_FAIL(describe(res.error()));
+    return std::move(*res);
+  }
+
+  void record(const caf::error& err) {
+    std::lock_guard<std::mutex> guard{mtx};
+    reported.push_back(describe(err));
+  }
+
+  // How many reported errors contain `text`.
+  size_t reports_with(const std::string& text) {
+    std::lock_guard<std::mutex> guard{mtx};
+    return std::count_if(
+      reported.begin(), reported.end(),
+      [&](const std::string& x) { return x.find(text) != std::string::npos; });
+  }
+
+  redis_server server;
+  // Before the system: its actors report until it has shut down.
+  std::mutex mtx;
+  std::vector<std::string> reported;
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  std::vector<transport_actor> transports;
+};
+
+// Every key with its value, for comparing two replicas.
+std::map<std::string, std::string> contents(const string_store& s) {
+  std::map<std::string, std::string> result;
+  for (auto& key : s.keys())
+    if (auto value = s.get(key))
+      result.emplace(key, *value);
+  return result;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(redis_tests, fixture)
+
+CAF_TEST(a set and a delete replicate between two transports) {
+  auto a = open("a", connect());
+  auto b = open("b", connect());
+  CAF_CHECK(a.set("k", "v"));
+  CAF_CHECK(eventually([&] { return b.get("k") == "v"; }));
+  CAF_CHECK(b.erase("k"));
+  CAF_CHECK(eventually([&] { return !a.get("k"); }));
+  CAF_CHECK_EQUAL(a.stats().writes_rejected, 0u);
+}
+
+CAF_TEST(a late joiner hydrates from the stored snapshot) {
+  {
+    auto a = open("a", connect());
+    for (int i = 0; i < 100; ++i)
+      CAF_CHECK(a.set("key" + std::to_string(i), std::to_string(i)));
+    CAF_CHECK(!a.close()); // Flushes the snapshot.
+  }
+  auto late = open("late", connect());
+  // Ready to read as soon as open returns: no waiting.
+  CAF_CHECK_EQUAL(late.keys().size(), 100u);
+  CAF_CHECK_EQUAL(late.get("key42"), std::optional<std::string>{"42"});
+}
+
+CAF_TEST(channel and snapshot key have the documented names) {
+  auto opts = redis_opts();
+  opts.prefix = "acme";
+  auto a = open("a", connect(opts), "orders");
+  CAF_CHECK(a.set("k", "v"));
+  CAF_CHECK(!a.close());
+  plain_client client{server.port()};
+  CAF_CHECK_EQUAL(client.run({"EXISTS", "acme:orders:snapshot"}), "1");
+  auto b = open("b", connect(opts), "orders");
+  CAF_CHECK_EQUAL(client.run({"PUBSUB", "CHANNELS", "acme:*"}),
+                  "acme:orders:events\n");
+  auto c = open("c", connect(), "orders");
+  CAF_CHECK_EQUAL(client.run({"PUBSUB", "CHANNELS", "podshare:*"}),
+                  "podshare:orders:events\n");
+}
+
+CAF_TEST(go json events interoperate through redis cli and a plain client) {
+  using json_store = podshare::store<std::string, json_codec<std::string>>;
+  auto opts = store_opts("cpp");
+  opts.wire = wire::format::json;
+  auto res = json_store::open(sys, "t", connect(), opts);
+  CAF_REQUIRE(res);
+  auto& s = *res;
+  // What a Go podshare pod publishes: the value is base64 of the JSON codec.
+  std::string value = R"("from go")";
+  auto encoded = detail::base64_encode(
+    reinterpret_cast<const uint8_t*>(value.data()), value.size());
+  auto go_event
+    = R"({"v":1,"kind":"set","key":"go","value":")" + encoded
+      + R"(","origin":"gopod","timestamp":"2026-11-23T10:00:00.5Z","seq":7})";
+  CAF_CHECK_EQUAL(server.cli({"PUBLISH", "podshare:t:events", go_event}),
+                  "1\n");
+  CAF_CHECK(eventually([&] { return s.get("go") == "from go"; }));
+  // Ours, read back by a plain client, is the same JSON form.
+  plain_client listener{server.port()};
+  listener.run({"SUBSCRIBE", "podshare:t:events"});
+  CAF_CHECK(s.set("cpp", "from c++"));
+  auto doc = nlohmann::json::parse(listener.next_message(), nullptr, false);
+  CAF_REQUIRE(!doc.is_discarded());
+  CAF_CHECK_EQUAL(doc["v"], 1);
+  CAF_CHECK_EQUAL(doc["kind"], "set");
+  CAF_CHECK_EQUAL(doc["key"], "cpp");
+  CAF_CHECK_EQUAL(doc["origin"], "cpp");
+  auto decoded = detail::base64_decode(doc["value"].get<std::string>());
+  std::string expected = R"("from c++")";
+  CAF_CHECK(decoded && *decoded == bytes(expected.begin(), expected.end()));
+  auto stamp = doc["timestamp"].get<std::string>();
+  CAF_CHECK_EQUAL(stamp.back(), 'Z');
+}
+
+CAF_TEST(stores converge after the server is killed and restarted) {
+  auto a = open("a", connect());
+  auto b = open("b", connect());
+  std::atomic<bool> stop{false};
+  std::atomic<int> failed_writes{0};
+  auto writer = [&](string_store& s, const std::string& prefix) {
+    for (int i = 0; !stop; ++i) {
+      if (!s.set(prefix + std::to_string(i % 200), std::to_string(i)))
+        ++failed_writes;
+      std::this_thread::sleep_for(2ms);
+    }
+  };
+  std::thread wa{writer, std::ref(a), "a"};
+  std::thread wb{writer, std::ref(b), "b"};
+  // The pauses only give the writers time to write in each phase.
+  std::this_thread::sleep_for(300ms);
+  server.kill();
+  std::this_thread::sleep_for(500ms);
+  CAF_CHECK(server.restart());
+  std::this_thread::sleep_for(500ms);
+  stop = true;
+  wa.join();
+  wb.join();
+  CAF_CHECK_GREATER(failed_writes.load(), 0);
+  CAF_CHECK(eventually([&] {
+    auto x = contents(a);
+    return x.size() == 400 && x == contents(b);
+  }));
+  CAF_MESSAGE("a holds " << contents(a).size() << " keys, b "
+                         << contents(b).size() << "; " << failed_writes
+                         << " writes saw broadcast_failed");
+  CAF_CHECK_GREATER(reports_with("reconnecting"), 0u);
+  // The restarted server holds a snapshot again, with every key.
+  CAF_CHECK(eventually([&] {
+    auto late = open("late", connect());
+    return contents(late) == contents(a);
+  }));
+}
+
+CAF_TEST(a wrong password is a clear error within the timeout) {
+  redis_server guarded{{"--requirepass", "secret"}};
+  CAF_REQUIRE(guarded.ok());
+  auto opts = redis_opts();
+  opts.port = guarded.port();
+  opts.connect_timeout = 1s;
+  opts.password = "wrong";
+  auto start = clock_type::now();
+  auto res = net::spawn_redis_transport(sys, opts);
+  CAF_REQUIRE(!res);
+  auto err = res.error();
+  CAF_CHECK_EQUAL(err, caf::make_error(ec::transport_failed));
+  CAF_MESSAGE(describe(err));
+  CAF_CHECK_NOT_EQUAL(describe(err).find("refused AUTH"), std::string::npos);
+  CAF_CHECK_LESS(clock_type::now() - start, opts.connect_timeout + 1s);
+  opts.password.clear();
+  auto anonymous = net::spawn_redis_transport(sys, opts);
+  CAF_REQUIRE(!anonymous);
+  CAF_CHECK_NOT_EQUAL(describe(anonymous.error()).find("NOAUTH"),
+                      std::string::npos);
+  opts.password = "secret";
+  auto ok = net::spawn_redis_transport(sys, opts);
+  CAF_CHECK(ok);
+  if (ok)
+    caf::anon_send(*ok, close_atom::value);
+}
+
+CAF_TEST(an unreachable or silent server is a clear error within the timeout) {
+  auto opts = redis_opts();
+  opts.connect_timeout = 500ms;
+  opts.port = testing::free_port(); // Nothing listens there.
+  auto refused = net::spawn_redis_transport(sys, opts);
+  CAF_REQUIRE(!refused);
+  CAF_MESSAGE(describe(refused.error()));
+  CAF_CHECK_NOT_EQUAL(describe(refused.error()).find("refused"),
+                      std::string::npos);
+  // A server that accepts and never answers.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CAF_REQUIRE_EQUAL(
+    ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ::listen(listener, 8);
+  socklen_t len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  opts.port = ntohs(addr.sin_port);
+  auto start = clock_type::now();
+  auto silent = net::spawn_redis_transport(sys, opts);
+  auto took = clock_type::now() - start;
+  ::close(listener);
+  CAF_REQUIRE(!silent);
+  CAF_MESSAGE(describe(silent.error()));
+  CAF_CHECK_NOT_EQUAL(describe(silent.error()).find("connect_timeout"),
+                      std::string::npos);
+  CAF_CHECK_GREATER_OR_EQUAL(took, opts.connect_timeout);
+  CAF_CHECK_LESS(took, opts.connect_timeout + 1s);
+}
+
+CAF_TEST(garbage on the channel is reported and the store keeps serving) {
+  auto opts = redis_opts();
+  opts.max_message_bytes = 64 * 1024;
+  auto a = open("a", connect(opts));
+  auto b = open("b", connect());
+  plain_client client{server.port()};
+  client.run({"PUBLISH", "podshare:t:events",
+              std::string("\x93\xff\x00", 3) + "garbage"});
+  client.run({"PUBLISH", "podshare:t:events",
+              R"({"v":99,"kind":"set","key":"x","origin":"o",)"
+              R"("timestamp":"2026-11-23T10:00:00Z","seq":1})"});
+  client.run({"PUBLISH", "podshare:t:events", std::string(100 * 1024, '{')});
+  // A message for another topic does not reach this topic's store.
+  auto other = wire::encode_events(
+    wire::format::msgpack, {event{event_kind::set, "other", bytes{0xa1, 'x'},
+                                  nullptr, version{1, "o", 1}}});
+  client.run({"PUBLISH", "podshare:other:events",
+              std::string(other.begin(), other.end())});
+  CAF_CHECK(eventually([&] {
+    return reports_with("exceeds max_message_bytes") == 1
+           && reports_with("unsupported_protocol_version") >= 1
+           && reports_with("decode_failed") >= 1;
+  }));
+  CAF_CHECK(!a.get("other"));
+  CAF_CHECK(!a.get("x"));
+  CAF_CHECK(b.set("after", "garbage"));
+  CAF_CHECK(eventually([&] { return a.get("after") == "garbage"; }));
+  CAF_CHECK(a.set("still", "serving"));
+  CAF_CHECK(eventually([&] { return b.get("still") == "serving"; }));
+}
+
+CAF_TEST(concurrent snapshots join instead of overwriting each other) {
+  auto transport = connect();
+  auto snapshot_of = [](const std::string& key, int64_t stamp) {
+    return wire::encode_snapshot(wire::format::msgpack,
+                                 {event{event_kind::set, key, bytes{0xa1, 'v'},
+                                        nullptr, version{stamp, "n", 1}}});
+  };
+  caf::scoped_actor self{sys};
+  for (auto& key : {"x", "y"})
+    self
+      ->request(transport, 5s, store_snap_atom::value, std::string{"t"},
+                snapshot_of(key, 10))
+      .receive([](ok_atom) {},
+               [](caf::error& err) { CAF_FAIL(describe(err)); });
+  bytes stored;
+  self->request(transport, 5s, fetch_snap_atom::value, std::string{"t"})
+    .receive([&](bytes& x) { stored = std::move(x); },
+             [](caf::error& err) { CAF_FAIL(describe(err)); });
+  auto entries = wire::decode_snapshot(stored.data(), stored.size());
+  CAF_REQUIRE(entries);
+  CAF_CHECK_EQUAL(entries->size(), 2u);
+}
+
+CAF_TEST(a set and a delete replicate between two processes) {
+  auto s = open("parent", connect());
+  auto pid = ::fork();
+  if (pid == 0) {
+    auto port = std::to_string(server.port());
+    ::execl(PODSHARE_REDIS_POD, PODSHARE_REDIS_POD, port.c_str(), "t",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  CAF_CHECK(eventually([&] { return s.get("from_child") == "hello"; }));
+  CAF_CHECK(s.set("from_parent", "hi"));
+  CAF_CHECK(eventually([&] { return !s.get("from_child"); }));
+  CAF_CHECK(s.set("done", "1"));
+  int status = -1;
+  ::waitpid(pid, &status, 0);
+  CAF_CHECK(WIFEXITED(status));
+  CAF_CHECK_EQUAL(WEXITSTATUS(status), 0);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,66 @@
+// A pod in its own process for net.redis: `podshare-redis-pod PORT TOPIC`
+// sets from_child, waits for from_parent, deletes from_child, waits for
+// done, then exits 0 (1 on any failure or after 30 s).
+
+#include "podshare/configure.hpp"
+#include "podshare/net/redis_transport.hpp"
+#include "podshare/store.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+namespace {
+
+template <class F>
+bool wait_for(F ready) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  return true;
+}
+
+int run(caf::actor_system& sys, uint16_t port, const std::string& topic) {
+  podshare::net::redis_options opts;
+  opts.port = port;
+  auto transport = podshare::net::spawn_redis_transport(sys, opts);
+  if (!transport) {
+    std::fprintf(stderr, "child: %s\n",
+                 podshare::describe(transport.error()).c_str());
+    return 1;
+  }
+  podshare::options store_opts;
+  store_opts.node_id = "child";
+  auto s
+    = podshare::store<std::string>::open(sys, topic, *transport, store_opts);
+  if (!s || !s->set("from_child", "hello")
+      || !wait_for([&] { return s->get("from_parent") == "hi"; })
+      || !s->erase("from_child")
+      || !wait_for([&] { return s->get("done").has_value(); }))
+    return 1;
+  s->close();
+  caf::anon_send(*transport, podshare::close_atom::value);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: podshare-redis-pod PORT TOPIC\n");
+    return 2;
+  }
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  podshare::configure(cfg);
+  caf::actor_system sys{cfg};
+  return run(sys, static_cast<uint16_t>(std::stoi(argv[1])), argv[2]);
+}
