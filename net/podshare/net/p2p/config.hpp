@@ -1,0 +1,107 @@
+#pragma once
+
+#include <caf/error.hpp>
+#include <caf/timespan.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace spdlog {
+class logger;
+} // namespace spdlog
+
+namespace podshare::net {
+
+/// What happened to a peer, as the transport reports it.
+struct p2p_notice {
+  enum class kind : uint8_t {
+    /// A session with `peer` is live.
+    connected,
+    /// The session with `peer` ended; `reason` says why.
+    disconnected,
+    /// Dialling `endpoint` failed (refused, TLS handshake, timeout, self).
+    dial_failed,
+    /// `peer` could not keep up: its queue overflowed and it was dropped.
+    dropped,
+    /// Any other problem: a bad request from a peer, a failed lookup.
+    error,
+  };
+
+  p2p_notice::kind what = kind::error;
+  /// The peer's stable node name, when known.
+  std::string peer;
+  /// The endpoint involved, when known.
+  std::string endpoint;
+  /// Why, for everything but `connected`.
+  caf::error reason;
+};
+
+/// Returns the name of `x`, e.g. `"connected"`.
+const char* to_string(p2p_notice::kind x);
+
+/// Receives notices; called on the transport's actor: keep it short.
+using p2p_observer = std::function<void(const p2p_notice&)>;
+
+/// TLS material. All empty: plaintext, which is unauthenticated and
+/// unencrypted. Otherwise `ca_file`, `certificate` and `key` are required and
+/// both sides of every connection verify each other (mutual TLS).
+struct p2p_tls {
+  std::string ca_file;
+  std::string certificate;
+  std::string key;
+  std::string passphrase;
+
+  bool enabled() const {
+    return !ca_file.empty() || !certificate.empty() || !key.empty()
+           || !passphrase.empty();
+  }
+};
+
+/// How a p2p transport runs. Defaults are those of spec §11.
+struct p2p_config {
+  /// This pod's stable node name, told to peers in the hello; empty picks
+  /// 12 random bytes as 24 hex characters.
+  std::string name;
+  /// The address to listen on. Always an explicit one: CAF binds every
+  /// interface otherwise.
+  std::string host = "127.0.0.1";
+  /// The port to listen on; 0 picks one (the bound port is reported).
+  uint16_t port = 0;
+  /// The `host:port` peers reach us at; empty means `host:bound port`.
+  std::string advertise;
+  /// The initial peer list, `host:port` each.
+  std::vector<std::string> peers;
+  /// How long `fetch_snap` waits for peers' answers.
+  caf::timespan fetch_timeout = std::chrono::seconds{2};
+  /// How long one dial (TCP, TLS and hello) may take.
+  caf::timespan connect_timeout = std::chrono::seconds{5};
+  /// The first reconnect delay; it doubles per failure up to `backoff_max`,
+  /// and each delay is drawn from [delay/2, delay] (jitter).
+  caf::timespan backoff_min = std::chrono::milliseconds{100};
+  caf::timespan backoff_max = std::chrono::seconds{5};
+  /// When both pods list each other, the one with the greater endpoint waits
+  /// this long before dialling, so that usually only one side dials.
+  caf::timespan dial_grace = std::chrono::milliseconds{300};
+  /// After a session comes up, stores refresh at once and again after this
+  /// delay, which picks up writes the peer made just before the session
+  /// came up and had not yet put into its snapshot. Zero: no second refresh.
+  caf::timespan resync_again = std::chrono::seconds{1};
+  /// How long a peer may take to acknowledge a batch before it is dropped.
+  caf::timespan send_timeout = std::chrono::seconds{10};
+  /// Messages queued for one peer before it counts as too slow and is
+  /// dropped (then reconnected).
+  size_t max_queue = 100000;
+  /// Messages per batch at most.
+  size_t max_batch = 4096;
+  /// Hears of connects, disconnects, failed dials, drops and errors.
+  p2p_observer observer;
+  /// Where the transport logs; spdlog's default logger when null.
+  std::shared_ptr<spdlog::logger> logger;
+};
+
+} // namespace podshare::net
