@@ -4,7 +4,7 @@
 
 #include "podshare/net/p2p/backoff.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
-#include "podshare/net/p2p/merge_snapshots.hpp"
+#include "podshare/net/snapshot_join.hpp"
 #include "podshare/wire.hpp"
 
 #include <caf/test/unit_test.hpp>
@@ -327,7 +327,8 @@ CAF_TEST(merged snapshots keep the newest entry of every key) {
   auto s2 = wire::encode_snapshot(
     wire::format::json,
     {ev("a", 20, true), ev("b", 5, false), ev("c", 1, false)});
-  auto merged = net::merge_snapshots({s1, s2, bytes{'x'}});
+  auto merged
+    = net::join_snapshots({s1, s2, bytes{'x'}}, wire::format::msgpack);
   CAF_REQUIRE(merged);
   auto entries = wire::decode_snapshot(merged->data(), merged->size());
   CAF_REQUIRE(entries);
@@ -339,6 +340,7 @@ CAF_TEST(merged snapshots keep the newest entry of every key) {
   CAF_CHECK(got["a"] == p(20, true));
   CAF_CHECK(got["b"] == p(30, false));
   CAF_CHECK(got["c"] == p(1, false));
-  auto none = net::merge_snapshots({bytes{'x'}, bytes{'y'}});
+  auto none
+    = net::join_snapshots({bytes{'x'}, bytes{'y'}}, wire::format::msgpack);
   CAF_CHECK(!none);
 }

@@ -2,7 +2,7 @@
 
 #include "podshare/error.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
-#include "podshare/net/p2p/merge_snapshots.hpp"
+#include "podshare/net/snapshot_join.hpp"
 #include "podshare/net/p2p/transport_ops.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -113,7 +113,7 @@ caf::result<ok_atom> publish(self_pointer self, const std::string& topic,
 
 // Asks every connected peer for its snapshot and answers the union under
 // LWW of the non-empty ones (ours included) that arrive within the timeout
-// (see merge_snapshots.hpp for why not only the freshest); with no peer
+// (see snapshot_join.hpp for why not only the freshest); with no peer
 // connected it answers ours, or nothing, at once.
 caf::result<bytes> fetch_snap(self_pointer self, const std::string& topic) {
   auto& st = self->state;
@@ -132,7 +132,7 @@ caf::result<bytes> fetch_snap(self_pointer self, const std::string& topic) {
     void done() {
       if (--pending != 0)
         return;
-      auto merged = merge_snapshots(std::move(answers));
+      auto merged = join_snapshots(std::move(answers), wire::format::msgpack);
       if (!merged) {
         self->state.notify({p2p_notice::kind::error, {}, {}, merged.error()});
         promise.deliver(bytes{});
