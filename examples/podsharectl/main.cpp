@@ -4,13 +4,11 @@
 #include "exit_code.hpp"
 #include "transport_choice.hpp"
 
-#include "podshare/configure.hpp"
 #include "podshare/error.hpp"
 #include "podshare/wire.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
-#include <caf/io/middleman.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -96,8 +94,9 @@ outcome dispatch(const CLI::App& cmd, const cli& args, json_store& s) {
 /// Opens the store on the chosen transport and runs the command.
 outcome run(const CLI::App& cmd, const cli& args) {
   caf::actor_system_config cfg;
-  cfg.load<caf::io::middleman>(); // The Redis transport's sockets.
-  podshare::configure(cfg);
+  if (auto prepared = prepare_system(cfg, args.transport);
+      prepared.code != exit_code::ok)
+    return prepared;
   caf::actor_system sys{cfg};
   auto transport = choose_transport(sys, args.transport);
   if (transport.outcome.code != exit_code::ok)

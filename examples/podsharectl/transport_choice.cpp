@@ -1,12 +1,23 @@
 #include "transport_choice.hpp"
 
+#include "podshare/configure.hpp"
 #include "podshare/error.hpp"
 #include "podshare/net/memory_transport.hpp"
+#include "podshare/net/p2p/configure.hpp"
+#include "podshare/net/p2p/endpoint.hpp"
+#include "podshare/net/p2p/transport.hpp"
 #include "podshare/net/redis_transport.hpp"
 
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 namespace podsharectl {
 
@@ -21,8 +32,8 @@ void add_transport_flags(CLI::App& app, transport_flags& flags) {
                 "Redis channel and key prefix (default podshare)")
     ->needs(redis);
   auto* listen = app.add_option("--listen", flags.listen,
-                                "HOST:PORT of this pod in a P2P mesh (not in "
-                                "this build yet)");
+                                "HOST:PORT of this pod in a P2P mesh (port 0 "
+                                "picks one)");
   app.add_option("--peer", flags.peers, "HOST:PORT of a peer; repeatable")
     ->needs(listen);
   app.add_option("--tls-ca", flags.tls_ca, "CA certificate (PEM)")
@@ -34,6 +45,15 @@ void add_transport_flags(CLI::App& app, transport_flags& flags) {
   memory->excludes(redis)->excludes(listen);
   redis->excludes(listen);
 }
+
+namespace {
+
+std::shared_ptr<spdlog::logger> stderr_logger() {
+  static auto logger = spdlog::stderr_color_mt("podsharectl");
+  return logger;
+}
+
+} // namespace
 
 transport_choice choose_transport(caf::actor_system& sys,
                                   const transport_flags& flags) {
@@ -61,12 +81,43 @@ transport_choice choose_transport(caf::actor_system& sys,
     result.handle = std::move(*handle);
     return result;
   }
-  // Plug the P2P transport in here; set `mesh` so that commands wait for
-  // --wait-peers peers.
   if (!flags.listen.empty()) {
-    result.outcome = outcome::fail(
-      exit_code::usage, "--listen is not available in this build: the P2P "
-                        "transport has not landed yet");
+    // Port 0 asks the system for one; parse_endpoint wants a peer's port.
+    auto listen = flags.listen;
+    auto zero
+      = listen.size() > 2 && listen.compare(listen.size() - 2, 2, ":0") == 0;
+    auto self = podshare::net::parse_endpoint(zero ? listen + "1" : listen);
+    if (self && zero)
+      self->port = 0;
+    if (!self) {
+      result.outcome = outcome::fail(
+        exit_code::usage, "bad --listen: " + podshare::describe(self.error()));
+      return result;
+    }
+    podshare::net::p2p_config cfg;
+    cfg.host = self->host;
+    cfg.port = self->port;
+    cfg.peers = flags.peers;
+    // Standard output carries only results: the mesh logs to stderr.
+    cfg.logger = stderr_logger();
+    cfg.observer
+      = [failures = result.failures](const podshare::net::p2p_notice& x) {
+          if (x.what != podshare::net::p2p_notice::kind::dial_failed)
+            return;
+          std::lock_guard<std::mutex> guard{failures->mtx};
+          failures->last = x;
+        };
+    auto handle = podshare::net::spawn_p2p_transport(sys, std::move(cfg));
+    if (!handle) {
+      auto code = handle.error() == podshare::ec::invalid_argument
+                    ? exit_code::usage
+                    : exit_code::transport;
+      result.outcome = outcome::fail(code, podshare::describe(handle.error()));
+      return result;
+    }
+    result.handle = handle->transport();
+    result.p2p = handle->actor;
+    result.mesh = true;
     return result;
   }
   result.outcome = outcome::fail(
@@ -75,14 +126,53 @@ transport_choice choose_transport(caf::actor_system& sys,
   return result;
 }
 
+outcome prepare_system(caf::actor_system_config& cfg,
+                       const transport_flags& flags) {
+  if (flags.listen.empty()) {
+    cfg.load<caf::io::middleman>(); // The Redis transport's sockets.
+    podshare::configure(cfg);
+    return outcome::ok();
+  }
+  podshare::net::p2p_tls tls;
+  tls.ca_file = flags.tls_ca;
+  tls.certificate = flags.tls_cert;
+  tls.key = flags.tls_key;
+  if (auto err = podshare::net::configure_p2p(cfg, tls))
+    return outcome::fail(exit_code::transport, podshare::describe(err));
+  return outcome::ok();
+}
+
 outcome wait_for_peers(const transport_choice& choice, size_t count,
                        caf::timespan timeout) {
-  // Only a mesh has peers; the P2P transport's connection count goes here.
-  static_cast<void>(count);
-  static_cast<void>(timeout);
-  if (choice.mesh)
-    return outcome::fail(exit_code::usage, "no mesh transport in this build");
-  return outcome::ok();
+  if (!choice.mesh || count == 0)
+    return outcome::ok();
+  caf::scoped_actor self{choice.p2p->home_system()};
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  size_t connected = 0;
+  for (;;) {
+    connected = 0;
+    self->request(choice.p2p, timeout, podshare::net::peers_atom::value)
+      .receive(
+        [&](const std::vector<podshare::net::p2p_peer>& xs) {
+          for (auto& x : xs)
+            connected += x.connected ? 1 : 0;
+        },
+        [](const caf::error&) {});
+    if (connected >= count)
+      return outcome::ok();
+    if (std::chrono::steady_clock::now() >= deadline)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  std::lock_guard<std::mutex> guard{choice.failures->mtx};
+  if (auto& failed = choice.failures->last)
+    return outcome::fail(exit_code::transport,
+                         "cannot reach peer " + failed->endpoint + ": "
+                           + podshare::describe(failed->reason));
+  return outcome::fail(exit_code::timeout,
+                       "timeout: " + std::to_string(connected) + " of "
+                         + std::to_string(count)
+                         + " peers connected (--wait-peers)");
 }
 
 void close_transport(const transport_choice& choice) {

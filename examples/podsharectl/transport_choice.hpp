@@ -7,11 +7,17 @@
 #include "exit_code.hpp"
 
 #include "podshare/interfaces.hpp"
+#include "podshare/net/p2p/config.hpp"
+#include "podshare/net/p2p/interfaces.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <caf/timespan.hpp>
 
 #include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +43,12 @@ struct transport_flags {
 /// flags to `app`, writing into `flags`.
 void add_transport_flags(CLI::App& app, transport_flags& flags);
 
+/// The last failed dial of a mesh, written by the transport's observer.
+struct dial_failures {
+  std::mutex mtx;
+  std::optional<podshare::net::p2p_notice> last;
+};
+
 /// A spawned transport, or why there is none.
 struct transport_choice {
   podshare::transport_actor handle;
@@ -45,7 +57,19 @@ struct transport_choice {
   podsharectl::outcome outcome;
   /// Whether the transport is a P2P mesh, whose commands wait for peers.
   bool mesh = false;
+  /// The mesh's own handle (peers), when `mesh`.
+  podshare::net::p2p_transport_actor p2p;
+  /// Why the last dial failed (refused, TLS handshake), if one did: a
+  /// command that finds no peer then fails with `transport`, not `timeout`.
+  std::shared_ptr<dial_failures> failures = std::make_shared<dial_failures>();
 };
+
+/// Prepares the actor system for the transport the flags name (CAF's
+/// middleman; for P2P also the network types and any TLS material, which CAF
+/// 0.17 sets per actor system). Fails with `transport` when the TLS material
+/// does not check out.
+outcome prepare_system(caf::actor_system_config& cfg,
+                       const transport_flags& flags);
 
 /// Checks the flags and spawns the transport they name.
 transport_choice choose_transport(caf::actor_system& sys,

@@ -52,7 +52,7 @@ expect 2 'excludes' --memory --redis redis://127.0.0.1:1 --topic t keys
 expect 2 'excludes' "${m[@]}" watch --key a --prefix b
 expect 2 'bad --redis URL' --redis http://127.0.0.1:1 --topic t keys
 expect 3 'Connection refused' --redis redis://127.0.0.1:1 --topic t keys
-expect 2 'not available in this build' --listen 127.0.0.1:1 --topic t keys
+expect 2 'bad --listen' --listen nowhere --topic t keys
 expect 2 '' "${m[@]}" --wire yaml keys
 expect 2 '' "${m[@]}" set k
 expect 2 '' "${m[@]}" --no-such-flag keys
