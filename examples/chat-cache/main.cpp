@@ -3,12 +3,15 @@
 // each appends to the same conversation at the same moment from its own
 // thread, pod C watches new messages, and at the end every pod reads the same
 // sorted conversation locally. Then pod A evicts a conversation. With
-// --redis, this process is one pod of the service instead.
+// --redis or --listen, this process is one pod of the service instead.
 #include "conversation.hpp"
 
 #include "podshare/configure.hpp"
 #include "podshare/error.hpp"
 #include "podshare/net/memory_transport.hpp"
+#include "podshare/net/p2p/configure.hpp"
+#include "podshare/net/p2p/endpoint.hpp"
+#include "podshare/net/p2p/transport.hpp"
 #include "podshare/net/redis_transport.hpp"
 #include "podshare/store.hpp"
 
@@ -17,6 +20,8 @@
 #include <caf/send.hpp>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <caf/io/middleman.hpp>
 
 #include <algorithm>
@@ -231,32 +236,96 @@ bool run_one_pod(caf::actor_system& sys,
   return all_present && appended && complete && !pod->close();
 }
 
+// One pod of the service in this process, on Redis: exit code 0 when it
+// converged, 1 when not, 2 for a bad URL, 3 when Redis is unreachable.
+int run_on_redis(const std::string& url, const std::string& name, int per_pod,
+                 int pods) {
+  auto opts = podshare::net::redis_options::from_url(url);
+  if (!opts) {
+    std::fprintf(stderr, "chat-cache: %s\n",
+                 podshare::describe(opts.error()).c_str());
+    return 2;
+  }
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  podshare::configure(cfg);
+  caf::actor_system sys{cfg};
+  auto transport = podshare::net::spawn_redis_transport(sys, *opts);
+  if (!transport) {
+    std::fprintf(stderr, "chat-cache: %s\n",
+                 podshare::describe(transport.error()).c_str());
+    return 3;
+  }
+  auto ok = run_one_pod(sys, *transport, name, per_pod, pods);
+  caf::anon_send(*transport, caf::close_atom::value);
+  std::printf("%s\n", ok ? "done" : "FAILED");
+  return ok ? 0 : 1;
+}
+
+// One pod of the service in this process, in a P2P mesh with `peers`.
+int run_in_mesh(const std::string& listen,
+                const std::vector<std::string>& peers, const std::string& name,
+                int per_pod, int pods) {
+  auto self = podshare::net::parse_endpoint(listen);
+  if (!self) {
+    std::fprintf(stderr, "chat-cache: --listen: %s\n",
+                 podshare::describe(self.error()).c_str());
+    return 2;
+  }
+  caf::actor_system_config cfg;
+  if (auto err = podshare::net::configure_p2p(cfg)) {
+    std::fprintf(stderr, "chat-cache: %s\n", podshare::describe(err).c_str());
+    return 3;
+  }
+  caf::actor_system sys{cfg};
+  podshare::net::p2p_config mesh;
+  mesh.name = name;
+  mesh.host = self->host;
+  mesh.port = self->port;
+  mesh.peers = peers;
+  // Standard output is the conversation; the mesh logs to stderr.
+  mesh.logger = spdlog::stderr_color_mt("chat-cache");
+  auto transport = podshare::net::spawn_p2p_transport(sys, mesh);
+  if (!transport) {
+    std::fprintf(stderr, "chat-cache: %s\n",
+                 podshare::describe(transport.error()).c_str());
+    return 3;
+  }
+  auto ok = run_one_pod(sys, transport->transport(), name, per_pod, pods);
+  caf::anon_send(transport->transport(), caf::close_atom::value);
+  std::printf("%s\n", ok ? "done" : "FAILED");
+  return ok ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"chat-cache: conversations cached on every pod, merged by "
                "union.\nBy default three pods run in this process on the "
-               "memory transport.\nWith --redis, this process is one pod of "
-               "the service; run several against one server.\nP2P (--listen) "
-               "is not in this build yet and exits with code 2."};
+               "memory transport.\nWith --redis or --listen, this process is "
+               "one pod of the service; run --pods of them."};
   int per_pod = 3;
   std::string redis;
   std::string listen;
+  std::vector<std::string> peers;
   std::string pod_name = "pod-" + podshare::random_node_id().substr(0, 4);
   int pods = 1;
   app.add_option("--messages", per_pod, "messages each pod appends")
     ->check(CLI::Range(1, 10000));
-  app.add_option("--redis", redis,
-                 "run one pod on this Redis server: "
-                 "redis://[:password@]host[:port][/db]");
-  app.add_option("--pod", pod_name, "this pod's name (with --redis)");
+  auto* on_redis = app.add_option("--redis", redis,
+                                  "run one pod on this Redis server: "
+                                  "redis://[:password@]host[:port][/db]");
+  auto* in_mesh = app.add_option("--listen", listen,
+                                 "run one pod in a P2P mesh: HOST:PORT");
+  app.add_option("--peer", peers, "HOST:PORT of another pod; repeatable")
+    ->needs(in_mesh);
+  on_redis->excludes(in_mesh);
+  app.add_option("--pod", pod_name, "this pod's name (with --redis/--listen)");
   app
     .add_option("--pods", pods,
-                "with --redis: how many pods the service runs; each waits "
-                "for all of them before appending")
+                "with --redis/--listen: how many pods the service runs; each "
+                "waits for all of them before appending")
     ->check(CLI::Range(1, 100));
-  app.add_option("--listen", listen,
-                 "run one pod in a P2P mesh (not available yet)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -264,33 +333,10 @@ int main(int argc, char** argv) {
     auto rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-  if (!listen.empty()) {
-    std::fprintf(stderr, "chat-cache: --listen is not available yet: this "
-                         "build has no P2P transport\n");
-    return 2;
-  }
-  if (!redis.empty()) {
-    auto opts = podshare::net::redis_options::from_url(redis);
-    if (!opts) {
-      std::fprintf(stderr, "chat-cache: %s\n",
-                   podshare::describe(opts.error()).c_str());
-      return 2;
-    }
-    caf::actor_system_config cfg;
-    cfg.load<caf::io::middleman>();
-    podshare::configure(cfg);
-    caf::actor_system sys{cfg};
-    auto transport = podshare::net::spawn_redis_transport(sys, *opts);
-    if (!transport) {
-      std::fprintf(stderr, "chat-cache: %s\n",
-                   podshare::describe(transport.error()).c_str());
-      return 3;
-    }
-    auto ok = run_one_pod(sys, *transport, pod_name, per_pod, pods);
-    caf::anon_send(*transport, caf::close_atom::value);
-    std::printf("%s\n", ok ? "done" : "FAILED");
-    return ok ? 0 : 1;
-  }
+  if (!redis.empty())
+    return run_on_redis(redis, pod_name, per_pod, pods);
+  if (!listen.empty())
+    return run_in_mesh(listen, peers, pod_name, per_pod, pods);
   caf::actor_system_config cfg;
   podshare::configure(cfg);
   caf::actor_system sys{cfg};

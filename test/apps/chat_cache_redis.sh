@@ -21,7 +21,9 @@ for i in 0 1 2; do
 done
 cat "$dir/A.out"
 # The message ids in order must match (the times shown are per process).
-ids() { awk '/^  \+/ { print $4 }' "$1"; }
+ids() {
+  awk '/^  \+/ { for (i = 1; i < NF; ++i) if ($i == "ms") { print $(i + 1); break } }' "$1"
+}
 for pod in B C; do
   if ! diff <(ids "$dir/A.out") <(ids "$dir/$pod.out") >/dev/null; then
     echo "pod $pod differs from pod A:"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# chat-cache with one pod per process in a P2P mesh on loopback: three pods
+# list each other, wait for each other, append at once, and must each end
+# with the same nine messages in the same order.
+# Usage: chat_cache_p2p.sh PATH_TO_CHAT_CACHE
+set -uo pipefail
+app=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+base=$(( 20000 + RANDOM % 40000 ))
+ports=($base $((base + 1)) $((base + 2)))
+names=(A B C)
+pids=()
+for i in 0 1 2; do
+  peers=()
+  for j in 0 1 2; do
+    [[ $j -ne $i ]] && peers+=(--peer "127.0.0.1:${ports[$j]}")
+  done
+  "$app" --listen "127.0.0.1:${ports[$i]}" "${peers[@]}" --pod "${names[$i]}" \
+    --messages 3 --pods 3 >"$dir/${names[$i]}.out" 2>"$dir/${names[$i]}.err" &
+  pids+=($!)
+done
+failures=0
+for i in 0 1 2; do
+  wait "${pids[$i]}" || { echo "pod ${names[$i]} exited $?"; failures=$((failures + 1)); }
+done
+cat "$dir/A.out"
+# The message ids in order must match (the times shown are per process).
+ids() {
+  awk '/^  \+/ { for (i = 1; i < NF; ++i) if ($i == "ms") { print $(i + 1); break } }' "$1"
+}
+for pod in B C; do
+  if ! diff <(ids "$dir/A.out") <(ids "$dir/$pod.out") >/dev/null; then
+    echo "pod $pod differs from pod A:"
+    cat "$dir/$pod.out" "$dir/$pod.err"
+    failures=$((failures + 1))
+  fi
+done
+lines=$(ids "$dir/A.out" | wc -l)
+[[ $lines -eq 9 ]] || { echo "pod A shows $lines messages, want 9"; failures=$((failures + 1)); }
+echo "chat_cache_p2p: $failures failures"
+[[ $failures -eq 0 ]]
