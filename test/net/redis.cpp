@@ -137,6 +137,7 @@ struct fixture {
     opts.reconnect_min = 20ms;
     opts.reconnect_max = 200ms;
     opts.resync_settle = 300ms;
+    opts.resync_interval = 1s;
     opts.error_handler = [this](const caf::error& err) { record(err); };
     return opts;
   }

@@ -76,24 +76,47 @@ void persist_now(self_pointer self, Done done) {
       });
 }
 
+void persist(self_pointer self);
+
+// Answers the waiting flushes once nothing is in flight: with the error of
+// the last snapshot, or after one more snapshot if the replica changed
+// meanwhile.
+void settle_flushes(self_pointer self, const caf::error& last) {
+  auto& st = self->state;
+  if (st.in_flight > 0 || st.flushes.empty())
+    return;
+  if (!last && st.cfg.dirty->load()) {
+    persist(self);
+    return;
+  }
+  auto waiting = std::move(st.flushes);
+  st.flushes.clear();
+  for (auto& promise : waiting)
+    if (last)
+      promise.deliver(last);
+    else
+      promise.deliver(ok_atom::value);
+}
+
 // Persists, for a topic with a merger after the store joined the stored
 // snapshot into its state (a failed refresh is reported by the store and
 // does not hold the snapshot back).
-template <class Done>
-void persist(self_pointer self, Done done) {
+void persist(self_pointer self) {
   auto& st = self->state;
+  ++st.in_flight;
+  auto finished = [self](const caf::error& err) {
+    --self->state.in_flight;
+    settle_flushes(self, err);
+  };
   auto store = caf::actor_cast<store_actor>(st.cfg.store);
   if (!st.cfg.join_stored || !store) {
-    persist_now(self, std::move(done));
+    persist_now(self, finished);
     return;
   }
   self
     ->request(store, st.cfg.options.transport_timeout * 2, refresh_atom::value)
-    .then(
-      [self, done](uint64_t) mutable { persist_now(self, std::move(done)); },
-      [self, done](const caf::error&) mutable {
-        persist_now(self, std::move(done));
-      });
+    .then([self, finished](uint64_t) { persist_now(self, finished); },
+          [self, finished](const caf::error&) { persist_now(self, finished); });
 }
 
 } // namespace
@@ -113,18 +136,18 @@ snapshotter_actor::behavior_type snapshotter(self_pointer self,
     [=](tick_atom) {
       self->state.scheduled = false;
       if (self->state.cfg.dirty->load())
-        persist(self, [](const caf::error&) {});
+        persist(self);
     },
     [=](flush_atom) -> caf::result<ok_atom> {
-      if (!self->state.cfg.dirty->load())
+      // A snapshot in flight may not hold the latest change, and may not be
+      // stored yet: the flush answers once everything is.
+      auto& st = self->state;
+      if (!st.cfg.dirty->load() && st.in_flight == 0)
         return ok_atom::value;
       auto promise = self->make_response_promise<ok_atom>();
-      persist(self, [promise](caf::error err) mutable {
-        if (err)
-          promise.deliver(std::move(err));
-        else
-          promise.deliver(ok_atom::value);
-      });
+      st.flushes.push_back(promise);
+      if (st.in_flight == 0)
+        persist(self);
       return promise;
     },
   };

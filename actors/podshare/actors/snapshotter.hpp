@@ -7,6 +7,7 @@
 
 #include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -56,6 +57,11 @@ struct snapshotter_state {
   bool scheduled = false;
   /// Failed snapshots since the last success; each doubles the retry delay.
   unsigned failures = 0;
+  /// Snapshots handed to the transport and not answered yet.
+  unsigned in_flight = 0;
+  /// Flushes waiting for every snapshot in flight (and the last change) to
+  /// be persisted.
+  std::vector<caf::typed_response_promise<ok_atom>> flushes;
 
   /// How long to wait before retrying after a failure: the snapshot
   /// interval, doubled per failure, at most 64 intervals.

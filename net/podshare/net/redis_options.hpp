@@ -38,6 +38,10 @@ struct redis_options {
   /// delay, which must exceed the peers' snapshot interval: by then the
   /// snapshot holds what peers published while we were resubscribing.
   caf::timespan resync_settle = std::chrono::seconds{1};
+  /// Every this often the stores refresh anyway (anti-entropy), so that
+  /// pods converge even when a timing assumption above failed on a loaded
+  /// machine; zero disables it. Each costs every store one GET.
+  caf::timespan resync_interval = std::chrono::seconds{30};
   /// A message on a channel larger than this is reported and dropped.
   size_t max_message_bytes = 64 * 1024 * 1024;
   /// TLS is not available: Debian's hiredis 0.14 has no TLS support, so

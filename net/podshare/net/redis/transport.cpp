@@ -316,6 +316,8 @@ void on_up(self_pointer self) {
   st.failures = 0;
   auto reconnected = st.ever_up;
   st.ever_up = true;
+  if (!reconnected && st.opts.resync_interval > caf::timespan{0})
+    self->delayed_send(self, st.opts.resync_interval, tick_atom::value);
   if (reconnected && st.opts.logger)
     st.opts.logger->info("podshare redis transport reconnected to {}:{}",
                          st.opts.host, st.opts.port);
@@ -614,6 +616,16 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
       auto& st = self->state;
       if (generation == st.generation && st.now == phase::down)
         begin_attempt(self);
+    },
+    [=](tick_atom) {
+      auto& st = self->state;
+      if (st.now == phase::closed)
+        return;
+      if (st.now == phase::up)
+        for (auto& entry : st.topics)
+          if (entry.second.subscribed)
+            resync(self, entry.first);
+      self->delayed_send(self, st.opts.resync_interval, tick_atom::value);
     },
     [=](settle_atom, const std::string& topic, uint64_t generation) {
       auto& st = self->state;

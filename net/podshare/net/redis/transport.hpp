@@ -39,6 +39,8 @@ using transport_actor_impl = transport_actor::extend<
   caf::reacts_to<deadline_atom, uint64_t>,
   // The backoff after a lost connection `generation` passed.
   caf::reacts_to<reconnect_atom, uint64_t>,
+  // The periodic refresh of every topic is due.
+  caf::reacts_to<tick_atom>,
   // The second refresh after a reconnect is due for `topic`.
   caf::reacts_to<settle_atom, std::string, uint64_t>,
   // The settling refresh of a store that subscribed to `topic`.
