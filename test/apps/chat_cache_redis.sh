@@ -15,23 +15,11 @@ for pod in A B C; do
     --pods 3 >"$dir/$pod.out" 2>&1 &
   pids+=($!)
 done
-failures=0
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh"
 for i in 0 1 2; do
-  wait "${pids[$i]}" || { echo "pod $i exited $?"; failures=$((failures + 1)); }
+  wait "${pids[$i]}" || fail "pod $i exited $?"
 done
 cat "$dir/A.out"
-# The message ids in order must match (the times shown are per process).
-ids() {
-  awk '/^  \+/ { for (i = 1; i < NF; ++i) if ($i == "ms") { print $(i + 1); break } }' "$1"
-}
-for pod in B C; do
-  if ! diff <(ids "$dir/A.out") <(ids "$dir/$pod.out") >/dev/null; then
-    echo "pod $pod differs from pod A:"
-    cat "$dir/$pod.out"
-    failures=$((failures + 1))
-  fi
-done
-lines=$(ids "$dir/A.out" | wc -l)
-[[ $lines -eq 9 ]] || { echo "pod A shows $lines messages, want 9"; failures=$((failures + 1)); }
+same_conversation 9 "$dir/A.out" "$dir/B.out" "$dir/C.out"
 echo "chat_cache_redis: $failures failures"
 [[ $failures -eq 0 ]]

@@ -12,26 +12,7 @@ tls=$2
 dir=$(mktemp -d)
 serve_pids=()
 trap 'kill ${serve_pids[*]} 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
-failures=0
-
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-
-# run WANT_CODE ARGS...: runs podsharectl, leaves stdout in $dir/out.
-run() {
-  local want=$1
-  shift
-  "$ctl" "$@" >"$dir/out" 2>"$dir/err"
-  local rc=$?
-  if [[ $rc -ne $want ]]; then
-    fail "podsharectl $* exited $rc, want $want"
-    sed 's/^/  | /' "$dir/out" "$dir/err"
-    return 1
-  fi
-  echo "ok:   podsharectl $* -> $rc"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh"
 
 # serve PORT ARGS...: a long-running pod listening on PORT.
 serve() {

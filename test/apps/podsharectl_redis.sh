@@ -13,26 +13,7 @@ dir=$redis_dir
 port=$redis_port
 url="redis://:secret@127.0.0.1:$port"
 r=(--redis "$url" --topic orders)
-failures=0
-
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-
-# run WANT_CODE ARGS...: runs podsharectl, leaves stdout in $dir/out.
-run() {
-  local want=$1
-  shift
-  "$ctl" "$@" >"$dir/out" 2>"$dir/err"
-  local rc=$?
-  if [[ $rc -ne $want ]]; then
-    fail "podsharectl $* exited $rc, want $want"
-    sed 's/^/  | /' "$dir/out" "$dir/err"
-    return 1
-  fi
-  echo "ok:   podsharectl $* -> $rc"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh"
 
 run 0 "${r[@]}" set o/1 '{"item":"book","qty":2}'
 run 0 "${r[@]}" get o/1 &&
