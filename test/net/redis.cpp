@@ -281,22 +281,36 @@ CAF_TEST(stores converge after the server is killed and restarted) {
   auto a = open("a", connect());
   auto b = open("b", connect());
   std::atomic<bool> stop{false};
+  std::atomic<int> sent_writes{0};
   std::atomic<int> failed_writes{0};
-  auto writer = [&](string_store& s, const std::string& prefix) {
+  std::atomic<int> slowest{0}; // Writes of the writer that wrote fewer.
+  auto writer = [&](string_store& s, const std::string& prefix,
+                    std::atomic<int>& mine, std::atomic<int>& theirs) {
     for (int i = 0; !stop; ++i) {
-      if (!s.set(prefix + std::to_string(i % 200), std::to_string(i)))
+      if (s.set(prefix + std::to_string(i % 200), std::to_string(i)))
+        ++sent_writes;
+      else
         ++failed_writes;
-      std::this_thread::sleep_for(2ms);
+      mine = i + 1;
+      slowest = std::min(mine.load(), theirs.load());
+      std::this_thread::yield();
     }
   };
-  std::thread wa{writer, std::ref(a), "a"};
-  std::thread wb{writer, std::ref(b), "b"};
-  // The pauses only give the writers time to write in each phase.
-  std::this_thread::sleep_for(300ms);
+  std::atomic<int> done_a{0};
+  std::atomic<int> done_b{0};
+  std::thread wa{writer, std::ref(a), "a", std::ref(done_a), std::ref(done_b)};
+  std::thread wb{writer, std::ref(b), "b", std::ref(done_b), std::ref(done_a)};
+  // Each phase lasts until the writers have written in it, not for a time;
+  // before the kill each has written all of its 200 keys.
+  auto writes_until = [&](std::atomic<int>& counter, int more) {
+    auto target = counter.load() + more;
+    return eventually([&] { return counter.load() >= target; });
+  };
+  CAF_CHECK(eventually([&] { return slowest.load() >= 200; }));
   server.kill();
-  std::this_thread::sleep_for(500ms);
+  CAF_CHECK(writes_until(failed_writes, 200));
   CAF_CHECK(server.restart());
-  std::this_thread::sleep_for(500ms);
+  CAF_CHECK(writes_until(sent_writes, 400));
   stop = true;
   wa.join();
   wb.join();
