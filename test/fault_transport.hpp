@@ -16,6 +16,7 @@ namespace podshare::testing {
 /// Switches a test flips while the store runs.
 struct faults {
   std::atomic<bool> fail_publish{false};
+  std::atomic<bool> hang_publish{false};
   std::atomic<bool> fail_snapshots{false};
   std::atomic<bool> hang_snapshots{false};
 };

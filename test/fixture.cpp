@@ -100,8 +100,9 @@ watcher_actor spawn_recorder(caf::actor_system& sys,
                              std::shared_ptr<recorded_watch> into) {
   return sys.spawn([into]() -> watcher_actor::behavior_type {
     return {
-      [into](event_atom, watch_id, const std::vector<event>& xs) {
-        into->events.insert(into->events.end(), xs.begin(), xs.end());
+      [into](event_atom, watch_id, const event_batch& xs) {
+        into->events.insert(into->events.end(), xs.events().begin(),
+                            xs.events().end());
       },
       [into](watch_end_atom, watch_id, watch_end why) { into->ended = why; },
     };

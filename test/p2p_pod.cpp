@@ -89,9 +89,9 @@ int client(uint16_t port, const std::string& topic) {
   auto seen = std::make_shared<std::vector<std::string>>();
   auto watcher = sys.spawn([=]() -> watcher_actor::behavior_type {
     return {
-      [=](event_atom, watch_id, const std::vector<event>& xs) {
+      [=](event_atom, watch_id, const event_batch& xs) {
         std::lock_guard<std::mutex> guard{*seen_mtx};
-        for (auto& x : xs)
+        for (auto& x : xs.events())
           seen->push_back(x.key);
       },
       [](watch_end_atom, watch_id, watch_end) {},

@@ -3,6 +3,7 @@
 #include "podshare/bytes.hpp"
 #include "podshare/entry.hpp"
 #include "podshare/event.hpp"
+#include "podshare/event_batch.hpp"
 #include "podshare/stats.hpp"
 #include "podshare/version.hpp"
 #include "podshare/watch.hpp"
@@ -106,7 +107,7 @@ using transport_actor = caf::typed_actor<
 /// ~~~
 using watcher_actor = caf::typed_actor<
   // Events in apply order; answering it frees buffer space.
-  caf::reacts_to<event_atom, watch_id, std::vector<event>>,
+  caf::reacts_to<event_atom, watch_id, event_batch>,
   // The end of the stream.
   caf::reacts_to<watch_end_atom, watch_id, watch_end>>;
 
@@ -133,6 +134,7 @@ using watcher_actor = caf::typed_actor<
 /// deliver(topic, payload)               // from the transport
 /// resync(topic)                         // from the transport
 /// expire(tombstones)                    // from the GC and the snapshotter
+/// tick()                                // its own timer: broadcast deadlines
 /// ~~~
 using store_actor = caf::typed_actor<
   // Answers once the store has loaded the transport's snapshot.
@@ -171,7 +173,9 @@ using store_actor = caf::typed_actor<
   // Refreshes after the transport may have lost messages.
   caf::reacts_to<resync_atom, std::string>,
   // Drops tombstones past their TTL, if unchanged since reported.
-  caf::reacts_to<expire_atom, std::vector<expired_tombstone>>>;
+  caf::reacts_to<expire_atom, std::vector<expired_tombstone>>,
+  // Fails the broadcasts the transport left unanswered past their deadline.
+  caf::reacts_to<tick_atom>>;
 
 // -- helpers of a store -------------------------------------------------------
 

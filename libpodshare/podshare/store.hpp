@@ -1,11 +1,11 @@
 #pragma once
 
 #include "podshare/codec.hpp"
+#include "podshare/detail/blocking_call.hpp"
 #include "podshare/error.hpp"
 #include "podshare/store_handle.hpp"
 #include "podshare/watch_stream.hpp"
 
-#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include <functional>
@@ -228,11 +228,10 @@ private:
 
   template <class Reply, class... Ts>
   caf::expected<Reply> call_within(caf::timespan timeout, Ts&&... xs) const {
-    caf::scoped_actor self{*sys_};
-    caf::expected<Reply> result{caf::make_error(ec::timeout)};
-    self->request(handle_.actor, timeout, std::forward<Ts>(xs)...)
-      .receive([&](Reply& reply) { result = std::move(reply); },
-               [&](caf::error& err) { result = translate(std::move(err)); });
+    auto result = detail::blocking_call<Reply>(*sys_, handle_.actor, timeout,
+                                               std::forward<Ts>(xs)...);
+    if (!result)
+      return translate(std::move(result.error()));
     return result;
   }
 

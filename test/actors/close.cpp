@@ -37,6 +37,44 @@ CAF_TEST(a failing publish returns the broadcast error and the write stands) {
   CAF_CHECK_EQUAL(get(b, "k"), std::optional<std::string>{"v"});
 }
 
+CAF_TEST(a broadcast the transport never answers fails after its timeout) {
+  auto a = open_on("a", faulty);
+  auto b = open("b");
+  auto timeout = a.options.transport_timeout;
+  // Answered in time: the deadline passing later fails nothing.
+  CAF_CHECK(set(a, "early", "v"));
+  advance_time(timeout);
+  consume_messages();
+  CAF_CHECK(!reported(ec::broadcast_failed));
+  switches->hang_publish = true;
+  auto reply = self->request(a.actor, caf::infinite, set_atom::value,
+                             write_item{"k", encode("v"), nullptr});
+  consume_messages();
+  CAF_CHECK(self->mailbox().empty());
+  // The write stands locally while its broadcast is pending.
+  CAF_CHECK_EQUAL(get(a, "k"), std::optional<std::string>{"v"});
+  advance_time(timeout - 1ms);
+  consume_messages();
+  CAF_CHECK(self->mailbox().empty());
+  advance_time(1ms);
+  consume_messages();
+  CAF_REQUIRE(!self->mailbox().empty());
+  caf::error err;
+  reply.receive([](version) { CAF_FAIL("the broadcast should time out"); },
+                [&](caf::error& x) { err = std::move(x); });
+  CAF_CHECK_EQUAL(err, ec::broadcast_failed);
+  CAF_CHECK(reported(ec::broadcast_failed));
+  CAF_CHECK_EQUAL(get(a, "k"), std::optional<std::string>{"v"});
+  CAF_CHECK_EQUAL(get(b, "k"), std::nullopt);
+  // The transport recovers: the next write goes through.
+  switches->hang_publish = false;
+  CAF_CHECK(set(a, "later", "w"));
+  CAF_CHECK_EQUAL(get(b, "later"), std::optional<std::string>{"w"});
+  // The hung promise holds `a`, and `a` holds the transport: only closing
+  // ends the store.
+  CAF_CHECK(call<ok_atom>(a.actor, close_atom::value, caf::timespan{1s}));
+}
+
 CAF_TEST(close with a timeout returns within it when the transport hangs) {
   auto a = open_on("a", faulty);
   CAF_CHECK(set(a, "k", "v"));

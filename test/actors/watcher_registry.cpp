@@ -29,8 +29,9 @@ struct fixture : store_fixture {
       [into](watcher_actor::pointer self) -> watcher_actor::behavior_type {
         return {
           [self, into](event_atom, watch_id,
-                       const std::vector<event>& xs) -> caf::result<void> {
-            into->events.insert(into->events.end(), xs.begin(), xs.end());
+                       const event_batch& xs) -> caf::result<void> {
+            into->events.insert(into->events.end(), xs.events().begin(),
+                                xs.events().end());
             return self->make_response_promise<void>();
           },
           [into](watch_end_atom, watch_id, watch_end why) {
@@ -70,6 +71,37 @@ CAF_TEST(watchers see remote and own events in apply order) {
   CAF_CHECK_EQUAL(seen->events[0].version.origin, "a");
   CAF_CHECK_EQUAL(seen->events[1].version.origin, "b");
   CAF_CHECK(seen->events[2].kind == event_kind::erase);
+}
+
+CAF_TEST(watchers that take a whole batch share it and others get a copy) {
+  using state = actors::watcher_registry_state;
+  state registry;
+  registry.cfg.buffer = 10;
+  registry.cfg.counters = std::make_shared<detail::counters>();
+  auto recorder = spawn_recorder(sys, std::make_shared<recorded_watch>());
+  registry.add(state::watcher{1, watch_filter::all(), recorder, nullptr, 0});
+  registry.add(
+    state::watcher{2, watch_filter::prefix("a"), recorder, nullptr, 0});
+  registry.add(
+    state::watcher{3, watch_filter::prefix("k"), recorder, nullptr, 0});
+  std::vector<event> events(2);
+  events[0].key = "k1";
+  events[1].key = "k2";
+  std::vector<state::watcher> dropped;
+  auto deliveries = registry.dispatch(events, dropped);
+  // Watcher 2 matches nothing and gets nothing.
+  CAF_REQUIRE_EQUAL(deliveries.size(), 2u);
+  CAF_CHECK_EQUAL(deliveries[0].events.events(), events);
+  CAF_CHECK_EQUAL(deliveries[1].events.events(), events);
+  // One vector for both: no copy per watcher.
+  CAF_CHECK_EQUAL(&deliveries[0].events.events(),
+                  &deliveries[1].events.events());
+  events[1].key = "other";
+  deliveries = registry.dispatch(events, dropped);
+  CAF_REQUIRE_EQUAL(deliveries.size(), 2u);
+  CAF_CHECK_EQUAL(deliveries[0].events.size(), 2u);
+  CAF_CHECK_EQUAL(deliveries[1].events.events(), std::vector<event>{events[0]});
+  CAF_CHECK(dropped.empty());
 }
 
 CAF_TEST(a watcher sees its own write exactly once) {

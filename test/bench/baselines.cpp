@@ -151,9 +151,9 @@ void baseline_condvar_handoff(benchmark::State& state) {
 BENCHMARK(baseline_condvar_handoff)->UseRealTime();
 
 // Baseline 4: a bare CAF request/receive round trip to an actor that
-// replies at once.
+// replies at once; Arg(1) under the responsive scheduling.
 void baseline_caf_request(benchmark::State& state) {
-  auto& sys = system();
+  auto& sys = system(scheduling_of(state));
   auto echo
     = sys.spawn([]() -> caf::behavior { return {[](int x) { return x; }}; });
   caf::scoped_actor self{sys};
@@ -162,7 +162,7 @@ void baseline_caf_request(benchmark::State& state) {
       .receive([](int) {}, [](caf::error&) {});
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
 }
-BENCHMARK(baseline_caf_request)->UseRealTime();
+BENCHMARK(baseline_caf_request)->Arg(0)->Arg(1)->UseRealTime();
 
 } // namespace
 

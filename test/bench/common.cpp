@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <unordered_map>
 
 namespace podshare::bench {
@@ -31,27 +32,33 @@ std::string make_value(size_t salt) {
   return value;
 }
 
-caf::actor_system& system() {
+caf::actor_system& system(scheduling mode) {
   // Leaked: benchmarks run until exit and stores outlive any one of them.
-  static auto* sys = [] {
+  static auto make = [](scheduling m) {
     auto* cfg = new caf::actor_system_config;
-    configure(*cfg);
+    configure(*cfg, m);
     cfg->load<caf::io::middleman>(); // The Redis transport's sockets.
-    if (const char* polls = std::getenv("BENCH_AGGRESSIVE_POLLS"))
-      cfg->set("work-stealing.aggressive-poll-attempts",
-               static_cast<size_t>(std::atoll(polls)));
     return new caf::actor_system{*cfg};
-  }();
-  return *sys;
+  };
+  if (mode == scheduling::responsive) {
+    static auto* responsive = make(scheduling::responsive);
+    return *responsive;
+  }
+  static auto* by_default = make(scheduling::caf_default);
+  return *by_default;
 }
 
-transport_actor make_transport() {
-  return net::spawn_memory_transport(system());
+scheduling scheduling_of(const benchmark::State& state) {
+  return state.range(0) == 0 ? scheduling::caf_default : scheduling::responsive;
+}
+
+transport_actor make_transport(scheduling mode) {
+  return net::spawn_memory_transport(system(mode));
 }
 
 string_store open(const std::string& topic, transport_actor transport,
-                  options opts) {
-  auto s = string_store::open(system(), topic, std::move(transport),
+                  options opts, scheduling mode) {
+  auto s = string_store::open(system(mode), topic, std::move(transport),
                               std::move(opts));
   if (!s) {
     std::fprintf(stderr, "open failed: %s\n", describe(s.error()).c_str());
@@ -70,6 +77,12 @@ void fill(string_store& s, const std::vector<std::string>& keys) {
       batch.clear();
     }
   }
+}
+
+int64_t process_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 void measure_remote_watch(benchmark::State& state, string_store a,

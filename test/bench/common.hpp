@@ -1,9 +1,10 @@
 #pragma once
 
 // Shared set-up of the benchmarks: the data shape of the goals (10,000 keys
-// of 16 bytes, values of 64 bytes), one actor system and one memory
-// transport for the whole run, and a store opener.
+// of 16 bytes, values of 64 bytes), one actor system per scheduling mode for
+// the whole run, and a store opener.
 
+#include "podshare/configure.hpp"
 #include "podshare/store.hpp"
 
 #include <benchmark/benchmark.h>
@@ -28,15 +29,21 @@ std::vector<std::string> make_keys(size_t n = key_count);
 /// A value of exactly 64 bytes.
 std::string make_value(size_t salt = 0);
 
-/// The run's actor system (podshare-configured, default scheduler).
-caf::actor_system& system();
+/// The run's actor system with workers that wait as `mode` says; each is
+/// created once, on first use.
+caf::actor_system& system(scheduling mode = scheduling::caf_default);
+
+/// The scheduling a benchmark registered with `Arg(0)` (CAF's default) or
+/// `Arg(1)` (responsive) runs under.
+scheduling scheduling_of(const benchmark::State& state);
 
 /// A fresh memory transport.
-transport_actor make_transport();
+transport_actor make_transport(scheduling mode = scheduling::caf_default);
 
-/// Opens a store on `transport`; aborts the run on failure.
+/// Opens a store on `transport`, in the actor system of `mode`; aborts the
+/// run on failure.
 string_store open(const std::string& topic, transport_actor transport,
-                  options opts = {});
+                  options opts = {}, scheduling mode = scheduling::caf_default);
 
 /// Fills `s` with `key_count` entries in batches.
 void fill(string_store& s, const std::vector<std::string>& keys);
@@ -47,6 +54,9 @@ inline int64_t now_ns() {
            std::chrono::steady_clock::now().time_since_epoch())
     .count();
 }
+
+/// CPU time of the whole process, in nanoseconds.
+int64_t process_cpu_ns();
 
 /// Measures, per iteration, a write of key "hot" sent to `a` until the
 /// event reaches a blocking watcher of `b`; reports p50 and p99, then closes

@@ -18,7 +18,7 @@ namespace {
 watcher_actor spawn_counter(std::shared_ptr<std::atomic<uint64_t>> seen) {
   return system().spawn([seen]() -> watcher_actor::behavior_type {
     return {
-      [seen](event_atom, watch_id, const std::vector<event>& xs) {
+      [seen](event_atom, watch_id, const event_batch& xs) {
         seen->fetch_add(xs.size(), std::memory_order_relaxed);
       },
       [](watch_end_atom, watch_id, watch_end) {},

@@ -6,14 +6,18 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <chrono>
+#include <thread>
 #include <unordered_map>
 
 namespace podshare::bench {
 
 namespace {
 
+// Back-to-back blocking sets; Arg(1) under the responsive scheduling.
 void podshare_blocking_set(benchmark::State& state) {
-  auto s = open("blocking_set", make_transport());
+  auto mode = scheduling_of(state);
+  auto s = open("blocking_set", make_transport(mode), {}, mode);
   auto keys = make_keys();
   std::vector<int64_t> samples;
   samples.reserve(100000);
@@ -29,7 +33,36 @@ void podshare_blocking_set(benchmark::State& state) {
   report_percentiles(state, std::move(samples));
   s.close();
 }
-BENCHMARK(podshare_blocking_set)->UseRealTime();
+BENCHMARK(podshare_blocking_set)->Arg(0)->Arg(1)->UseRealTime();
+
+// One blocking set, then a pause of range(1) µs, as a service with light
+// write traffic makes them: the set's latency, and the CPU the whole process
+// spends per write, the polling of idle workers included.
+void podshare_sporadic_set(benchmark::State& state) {
+  auto mode = scheduling_of(state);
+  auto s = open("sporadic_set", make_transport(mode), {}, mode);
+  auto value = make_value();
+  std::vector<int64_t> samples;
+  auto cpu_start = process_cpu_ns();
+  for (auto _ : state) {
+    auto start = now_ns();
+    if (!s.set("sporadic", value))
+      state.SkipWithError("set failed");
+    samples.push_back(now_ns() - start);
+    std::this_thread::sleep_for(std::chrono::microseconds{state.range(1)});
+  }
+  auto cpu = process_cpu_ns() - cpu_start;
+  report_percentiles(state, std::move(samples));
+  state.counters["cpu_us_per_write"]
+    = static_cast<double>(cpu) / 1e3 / static_cast<double>(state.iterations());
+  s.close();
+}
+BENCHMARK(podshare_sporadic_set)
+  ->Args({0, 4000})
+  ->Args({1, 4000})
+  ->Args({0, 500})
+  ->Args({1, 500})
+  ->UseRealTime();
 
 // The batched facade: one `set_many` of `range(0)` items per call.
 void podshare_set_many(benchmark::State& state) {

@@ -10,6 +10,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <atomic>
@@ -264,8 +265,8 @@ CAF_TEST(a remote client reaches a store through the entry actor) {
   auto seen = std::make_shared<std::atomic<size_t>>(0);
   auto watcher = client.spawn([seen]() -> watcher_actor::behavior_type {
     return {
-      [seen](event_atom, watch_id, const std::vector<event>& xs) {
-        for (auto& x : xs)
+      [seen](event_atom, watch_id, const event_batch& xs) {
+        for (auto& x : xs.events())
           if (x.key == "watched")
             ++*seen;
       },

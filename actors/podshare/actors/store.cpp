@@ -82,9 +82,21 @@ void catch_up(self_pointer self) {
     .then([](ok_atom) {}, [](const caf::error&) {});
 }
 
+// Checks the broadcast deadlines at the earliest one, unless a check is
+// already due.
+void arm_deadline_check(self_pointer self) {
+  auto& deadlines = self->state.deadlines;
+  if (deadlines.armed)
+    return;
+  if (auto next = deadlines.next_deadline()) {
+    deadlines.armed = true;
+    self->delayed_send(self, *next - self->clock().now(), tick_atom::value);
+  }
+}
+
 // Dispatches a local write, broadcasts it and answers `reply` once the
-// transport took it; a failed broadcast answers `broadcast_failed` while the
-// local write stands.
+// transport took it; a failed or timed-out broadcast answers
+// `broadcast_failed` while the local write stands.
 template <class Reply>
 caf::result<Reply> finish_write(self_pointer self,
                                 caf::expected<write_outcome> outcome,
@@ -95,16 +107,28 @@ caf::result<Reply> finish_write(self_pointer self,
   dispatch(self, std::move(outcome->events));
   auto promise = self->make_response_promise<Reply>();
   auto stamp = outcome->versions.front().timestamp;
+  auto fail = [self, promise, stamp](caf::error err) mutable {
+    auto failure = caf::make_error(ec::broadcast_failed, describe(err));
+    self->state.report(failure);
+    self->state.note_broadcast_failure(stamp);
+    promise.deliver(std::move(failure));
+  };
+  auto id = st.deadlines.add(
+    self->clock().now() + st.cfg.options.transport_timeout, fail);
+  arm_deadline_check(self);
+  // No request timeout: `deadlines` keeps it (see publish_deadlines.hpp).
   self
-    ->request(st.cfg.transport, st.cfg.options.transport_timeout,
-              publish_atom::value, st.topic, std::move(outcome->payload))
-    .then([promise, reply](ok_atom) mutable { promise.deliver(reply); },
-          [self, promise, stamp](caf::error& err) mutable {
-            auto failure = caf::make_error(ec::broadcast_failed, describe(err));
-            self->state.report(failure);
-            self->state.note_broadcast_failure(stamp);
-            promise.deliver(std::move(failure));
-          });
+    ->request(st.cfg.transport, caf::infinite, publish_atom::value, st.topic,
+              std::move(outcome->payload))
+    .then(
+      [self, id, promise, reply](ok_atom) mutable {
+        if (self->state.deadlines.settle(id))
+          promise.deliver(reply);
+      },
+      [self, id, fail](caf::error& err) mutable {
+        if (self->state.deadlines.settle(id))
+          fail(std::move(err));
+      });
   return promise;
 }
 
@@ -309,6 +333,12 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
     },
     [=](expire_atom, const std::vector<expired_tombstone>& tombstones) {
       self->state.expire(tombstones);
+    },
+    [=](tick_atom) {
+      auto& deadlines = self->state.deadlines;
+      deadlines.armed = false;
+      deadlines.expire(self->clock().now());
+      arm_deadline_check(self);
     },
   };
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "podshare/actors/publish_deadlines.hpp"
 #include "podshare/actors/store_config.hpp"
 #include "podshare/hybrid_clock.hpp"
 #include "podshare/interfaces.hpp"
@@ -129,6 +130,8 @@ struct store_state {
     = std::make_shared<std::atomic<uint64_t>>(0);
   /// Set by the store, cleared by the snapshotter when it takes a snapshot.
   std::shared_ptr<std::atomic<bool>> dirty;
+  /// The deadlines of broadcasts the transport has not answered yet.
+  publish_deadlines deadlines;
   watcher_registry_actor registry;
   snapshotter_actor snapshotter;
   gc_actor gc;

@@ -10,14 +10,29 @@ namespace podshare::actors {
 
 // -- state --------------------------------------------------------------------
 
+namespace {
+
+event_batch only_matching(const event_batch& batch,
+                          const watch_filter& filter) {
+  std::vector<event> result;
+  for (auto& x : batch.events())
+    if (filter.matches(x))
+      result.push_back(x);
+  return event_batch{std::move(result)};
+}
+
+} // namespace
+
 std::vector<watcher_registry_state::delivery>
-watcher_registry_state::dispatch(const std::vector<event>& events,
+watcher_registry_state::dispatch(std::vector<event> events,
                                  std::vector<watcher>& dropped) {
+  // Every actor watcher whose filter takes the whole batch shares this one.
+  event_batch whole{std::move(events)};
   std::vector<delivery> result;
   uint64_t dispatched = 0;
   auto overflows = [&](watcher& w) {
     if (w.queue) {
-      for (auto& x : events)
+      for (auto& x : whole.events())
         if (w.filter.matches(x)) {
           if (!w.queue->try_push(x))
             return true;
@@ -25,17 +40,18 @@ watcher_registry_state::dispatch(const std::vector<event>& events,
         }
       return false;
     }
-    delivery d{w.id, w.actor, {}};
-    for (auto& x : events)
-      if (w.filter.matches(x))
-        d.events.push_back(x);
-    if (d.events.empty())
+    auto matching = static_cast<size_t>(
+      std::count_if(whole.events().begin(), whole.events().end(),
+                    [&](const event& x) { return w.filter.matches(x); }));
+    if (matching == 0)
       return false;
-    if (w.in_flight + d.events.size() > cfg.buffer)
+    if (w.in_flight + matching > cfg.buffer)
       return true;
-    w.in_flight += d.events.size();
-    dispatched += d.events.size();
-    result.push_back(std::move(d));
+    w.in_flight += matching;
+    dispatched += matching;
+    result.push_back(
+      {w.id, w.actor,
+       matching == whole.size() ? whole : only_matching(whole, w.filter)});
     return false;
   };
   auto first_dropped
@@ -146,9 +162,9 @@ watcher_registry_actor::behavior_type watcher_registry(self_pointer self,
       }
   });
   return {
-    [=](event_atom, const std::vector<event>& events) {
+    [=](event_atom, std::vector<event>& events) {
       std::vector<watcher_registry_state::watcher> dropped;
-      auto deliveries = self->state.dispatch(events, dropped);
+      auto deliveries = self->state.dispatch(std::move(events), dropped);
       for (auto& w : dropped)
         drop(self, w);
       if (!dropped.empty())

@@ -45,13 +45,13 @@ struct watcher_registry_state {
   struct delivery {
     watch_id id;
     watcher_actor actor;
-    std::vector<event> events;
+    event_batch events;
   };
 
   /// Filters `events` for every watcher, pushes them into blocking queues and
   /// returns what to send to actor watchers. Watchers whose buffer overflows
   /// move to `dropped`.
-  std::vector<delivery> dispatch(const std::vector<event>& events,
+  std::vector<delivery> dispatch(std::vector<event> events,
                                  std::vector<watcher>& dropped);
 
   /// Registers a watcher.

@@ -24,6 +24,7 @@ void add_p2p_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<version>("podshare::version");
   cfg.add_message_type<entry>("podshare::entry");
   cfg.add_message_type<event>("podshare::event");
+  cfg.add_message_type<event_batch>("podshare::event_batch");
   cfg.add_message_type<write_item>("podshare::write_item");
   cfg.add_message_type<stats>("podshare::stats");
   cfg.add_message_type<watch_filter>("podshare::watch_filter");
