@@ -72,7 +72,8 @@ void baseline_shared_mutex_find_while_writing(benchmark::State& state) {
       size_t j = 0;
       while (!stop) {
         std::unique_lock<std::shared_mutex> guard{m.mtx};
-        m.map[keys[j++ % keys.size()]] = make_value(j);
+        m.map[keys[j % keys.size()]] = make_value(j);
+        ++j;
       }
     }};
   }
