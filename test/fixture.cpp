@@ -2,6 +2,8 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
+
 namespace podshare::testing {
 
 store_fixture::store_fixture() {
@@ -18,14 +20,32 @@ options store_fixture::make_options(const std::string& node) const {
   return opts;
 }
 
-store_handle store_fixture::open(const std::string& node, options opts) {
-  auto handle = spawn_store(sys, topic, transport,
-                            make_value_ops<std::string>(), std::move(opts));
+store_handle store_fixture::open_with(const std::string& node, options opts,
+                                      value_ops values) {
+  auto handle
+    = spawn_store(sys, topic, transport, std::move(values), std::move(opts));
   CAF_REQUIRE(handle);
   auto opened = call<ok_atom>(handle->actor, open_atom::value);
   CAF_REQUIRE(opened);
   CAF_MESSAGE("opened store " << node);
   return *handle;
+}
+
+store_handle store_fixture::open(const std::string& node, options opts) {
+  return open_with(node, std::move(opts), make_value_ops<std::string>());
+}
+
+store_handle store_fixture::open_merging(const std::string& node) {
+  return open_with(node, make_options(node),
+                   make_value_ops<std::string>(join_chars));
+}
+
+std::string store_fixture::join_chars(const std::string& x,
+                                      const std::string& y) {
+  std::string all = x + y;
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
 }
 
 store_handle store_fixture::open(const std::string& node) {

@@ -54,6 +54,16 @@ struct store_fixture : test_coordinator_fixture<> {
   store_handle open(const std::string& node);
   store_handle open_on(const std::string& node, transport_actor via);
 
+  /// Opens the store `node` with `join_chars` as its merger.
+  store_handle open_merging(const std::string& node);
+
+  /// A join of two strings: the union of their characters, sorted.
+  static std::string join_chars(const std::string& x, const std::string& y);
+
+  /// Spawns the store `node` with `values` and waits until it has opened.
+  store_handle open_with(const std::string& node, options opts,
+                         value_ops values);
+
   /// Sends a request and runs every actor until nothing is left to do
   /// (timers excluded); returns the reply or error.
   template <class Reply, class Handle, class... Ts>

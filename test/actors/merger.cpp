@@ -12,24 +12,7 @@ using namespace podshare::testing;
 
 namespace {
 
-// The join of two strings: the union of their characters, sorted.
-std::string join(const std::string& x, const std::string& y) {
-  std::string all = x + y;
-  std::sort(all.begin(), all.end());
-  all.erase(std::unique(all.begin(), all.end()), all.end());
-  return all;
-}
-
 struct fixture : store_fixture {
-  store_handle open_merging(const std::string& node) {
-    auto handle
-      = spawn_store(sys, topic, transport, make_value_ops<std::string>(join),
-                    make_options(node));
-    CAF_REQUIRE(handle);
-    CAF_REQUIRE(call<ok_atom>(handle->actor, open_atom::value));
-    return *handle;
-  }
-
   version peer_version(int64_t offset_ns, std::string origin, uint64_t seq) {
     return version{clock.now->load() + offset_ns, std::move(origin), seq};
   }

@@ -204,21 +204,6 @@ CAF_TEST(refresh adopts a newer snapshot entry and emits its event) {
 }
 
 CAF_TEST(a merger combines values on every replica) {
-  // The join of two strings: the union of their characters, sorted.
-  auto join = [](const std::string& x, const std::string& y) {
-    std::string all = x + y;
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
-    return all;
-  };
-  auto open_merging = [&](const std::string& node) {
-    auto handle
-      = spawn_store(sys, topic, transport, make_value_ops<std::string>(join),
-                    make_options(node));
-    CAF_REQUIRE(handle);
-    CAF_REQUIRE(call<ok_atom>(handle->actor, open_atom::value));
-    return *handle;
-  };
   auto a = open_merging("a");
   auto b = open_merging("b");
   CAF_CHECK(set(a, "k", "ca"));

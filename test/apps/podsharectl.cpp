@@ -9,6 +9,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include <nlohmann/json.hpp>
@@ -52,11 +53,11 @@ struct fixture {
     caf::anon_send(transport, caf::close_atom::value);
   }
 
-  /// Waits up to ten seconds for `key` to reach pod b.
+  /// Waits up to ten seconds for `key` to reach pod b. The watch starts
+  /// before the look-up, so an event that lands in between is not missed.
   bool reaches_b(const std::string& key) {
-    for (int i = 0; i < 1000 && !b.get(key); ++i)
-      std::this_thread::sleep_for(10ms);
-    return b.get(key).has_value();
+    auto events = b.watch(podshare::watch_filter::key(key));
+    return b.get(key).has_value() || events.next(caf::timespan{10s});
   }
 };
 
@@ -168,12 +169,18 @@ CAF_TEST(watch that sees too few events by its timeout exits with timeout) {
 }
 
 CAF_TEST(a write whose transport is gone exits with a transport error) {
-  caf::anon_send(transport, caf::close_atom::value);
-  outcome res;
-  for (int i = 0; i < 100 && res.code == exit_code::ok; ++i) {
-    res = set(a, "k", json(1));
-    std::this_thread::sleep_for(10ms);
+  {
+    // One sender's messages arrive in order: once the request behind the
+    // close has failed, the transport is closed.
+    caf::scoped_actor self{sys};
+    self->send(transport, caf::close_atom::value);
+    self
+      ->request(transport, caf::timespan{10s}, podshare::fetch_snap_atom::value,
+                std::string{"ctl"})
+      .receive([](podshare::bytes&) { CAF_FAIL("the transport is open"); },
+               [](caf::error&) {});
   }
+  auto res = set(a, "k", json(1));
   CAF_CHECK(res.code == exit_code::transport);
   CAF_MESSAGE("reason: " << res.reason);
 }

@@ -32,9 +32,17 @@ public:
     return id;
   }
 
-  /// The transport answered broadcast `id`; returns false when it had timed
-  /// out already, and its answer must be ignored.
-  bool settle(uint64_t id) { return pending_.erase(id) == 1; }
+  /// The transport answered broadcast `id`: stops tracking it and hands back
+  /// its failure handler, or nothing when it had timed out already and the
+  /// answer must be ignored.
+  std::optional<on_timeout> settle(uint64_t id) {
+    auto i = pending_.find(id);
+    if (i == pending_.end())
+      return std::nullopt;
+    auto fail = std::move(i->second.fail);
+    pending_.erase(i);
+    return fail;
+  }
 
   /// Fails every broadcast whose deadline is not after `now`; returns the
   /// earliest deadline still pending.

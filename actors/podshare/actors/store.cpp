@@ -114,7 +114,7 @@ caf::result<Reply> finish_write(self_pointer self,
     promise.deliver(std::move(failure));
   };
   auto id = st.deadlines.add(
-    self->clock().now() + st.cfg.options.transport_timeout, fail);
+    self->clock().now() + st.cfg.options.transport_timeout, std::move(fail));
   arm_deadline_check(self);
   // No request timeout: `deadlines` keeps it (see publish_deadlines.hpp).
   self
@@ -125,9 +125,9 @@ caf::result<Reply> finish_write(self_pointer self,
         if (self->state.deadlines.settle(id))
           promise.deliver(reply);
       },
-      [self, id, fail](caf::error& err) mutable {
-        if (self->state.deadlines.settle(id))
-          fail(std::move(err));
+      [self, id](caf::error& err) {
+        if (auto fail = self->state.deadlines.settle(id))
+          (*fail)(std::move(err));
       });
   return promise;
 }
