@@ -81,10 +81,10 @@ caf::expected<version> store_fixture::erase(const store_handle& s,
 
 std::optional<std::string> store_fixture::get(const store_handle& s,
                                               const std::string& key) const {
-  return s.map->read(key, [](const entry* x) -> std::optional<std::string> {
-    if (x == nullptr || x->tombstone)
+  return s.map->read(key, [](const record* x) -> std::optional<std::string> {
+    if (x == nullptr || x->tombstone())
       return std::nullopt;
-    return *static_cast<const std::string*>(x->decoded.get());
+    return x->value_as<std::string>();
   });
 }
 

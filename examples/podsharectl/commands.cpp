@@ -68,15 +68,15 @@ outcome keys(const json_store& s, std::ostream& out) {
 
 outcome dump(const json_store& s, bool tombstones, std::ostream& out) {
   auto result = nlohmann::json::object();
-  s.map()->for_each([&](const podshare::entry& x) {
-    if (x.tombstone && !tombstones)
+  s.map()->for_each([&](const podshare::record& x) {
+    if (x.tombstone() && !tombstones)
       return;
-    auto fields = version_fields(x.version);
-    if (x.tombstone)
+    auto fields = version_fields(x.version());
+    if (x.tombstone())
       fields["tombstone"] = true;
-    else if (x.decoded)
-      fields["value"] = *static_cast<const nlohmann::json*>(x.decoded.get());
-    result[x.key] = std::move(fields);
+    else
+      fields["value"] = x.value_as<nlohmann::json>();
+    result[std::string{x.key()}] = std::move(fields);
   });
   out << result.dump() << '\n';
   return outcome::ok();

@@ -95,10 +95,10 @@ struct msgpack_codec {
   static caf::expected<bytes> encode(const T& x) {
     return detail::codec_guard(
       ec::encode_failed, [&]() -> caf::expected<bytes> {
-        msgpack::sbuffer buf;
-        msgpack::pack(buf, x);
-        auto first = reinterpret_cast<const uint8_t*>(buf.data());
-        return bytes(first, first + buf.size());
+        bytes buf;
+        detail::bytes_writer writer{buf};
+        msgpack::pack(writer, x);
+        return buf;
       });
   }
 
@@ -180,6 +180,7 @@ struct strict_json_codec {
 template <class T, class Codec = msgpack_codec<T>>
 value_ops make_value_ops(std::function<T(const T&, const T&)> merger = {}) {
   value_ops result;
+  result.layout = layout_of<T>();
   result.encode = [](const void* value) -> caf::expected<bytes> {
     return Codec::encode(*static_cast<const T*>(value));
   };

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "podshare/bytes.hpp"
-#include "podshare/value_ops.hpp"
 #include "podshare/version.hpp"
 
 #include <caf/meta/type_name.hpp>
@@ -10,16 +9,14 @@
 
 namespace podshare {
 
-/// One key's state in a replica: a live value or a tombstone, and the version
-/// that put it there.
+/// One key's state as a message: a live value or a tombstone, and the
+/// version that put it there. The store answers `get` with one; inside the
+/// process the replica keeps the compact `record` instead.
 struct entry {
   std::string key;
   podshare::version version;
   /// The value as its codec encoded it; empty for tombstones.
   bytes value;
-  /// The decoded value; null for tombstones and for entries that crossed a
-  /// process boundary.
-  erased_value decoded;
   /// Whether the key is deleted; a missing key reads as a tombstone with the
   /// absent version.
   bool tombstone = false;

@@ -19,24 +19,42 @@ replica::pinned_view::~pinned_view() {
     detail::epoch_domain::instance().release_slot(slot_);
 }
 
+replica::replica(value_layout layout)
+  : layout_(layout), trie_(detail::leaf_releaser{release_record, this}) {}
+
 replica::~replica() {
   // Whoever destroys the replica held its last owner: no reader is left.
   for (auto& bag : limbo_)
     for (auto& g : bag.second)
-      g.release(g.ptr);
+      g.release(g.ptr, g.context);
 }
 
-void replica::count(const entry& x, int delta) {
-  auto& counter = x.tombstone ? tombstones_ : live_;
+void replica::release_record(void* leaf, void* self) {
+  auto* owner = static_cast<replica*>(self);
+  auto* x = static_cast<record*>(leaf);
+  owner->origins_.release(x->interned_origin());
+  record::destroy(x, owner->layout_);
+}
+
+void replica::count(const record& x, int delta) {
+  auto& counter = x.tombstone() ? tombstones_ : live_;
   counter = static_cast<size_t>(static_cast<long long>(counter) + delta);
 }
 
-void replica::put(entry x) {
-  if (auto* old = find(x.key))
+void replica::put(std::string_view key, const version& v, const void* value) {
+  auto* origin = origins_.acquire(v.origin);
+  record* x = nullptr;
+  try {
+    x = record::make(hash(key), key, v.timestamp, origin, v.seq, value,
+                     layout_);
+  } catch (...) {
+    origins_.release(origin);
+    throw;
+  }
+  if (auto* old = find(key))
     count(*old, -1);
-  count(x, +1);
-  auto h = hash(x.key);
-  trie_.put(new detail::entry_node{h, std::move(x)});
+  count(*x, +1);
+  trie_.put(x);
 }
 
 bool replica::remove(std::string_view key) {
@@ -62,7 +80,7 @@ void replica::reclaim() {
   auto now = detail::epoch_domain::instance().try_advance();
   while (!limbo_.empty() && limbo_.front().first + 2 <= now) {
     for (auto& g : limbo_.front().second)
-      g.release(g.ptr);
+      g.release(g.ptr, g.context);
     limbo_.pop_front();
   }
 }

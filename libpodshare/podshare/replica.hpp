@@ -2,7 +2,10 @@
 
 #include "podshare/detail/epoch.hpp"
 #include "podshare/detail/hamt.hpp"
-#include "podshare/entry.hpp"
+#include "podshare/detail/origin_table.hpp"
+#include "podshare/record.hpp"
+#include "podshare/value_ops.hpp"
+#include "podshare/version.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -22,9 +25,12 @@ namespace podshare {
 /// so a reader sees a whole batch or none of it. Readers traverse the
 /// published root inside an epoch read; what the writer unlinks is freed two
 /// epochs later, when no reader can still reach it.
+///
+/// Each entry is one `record`: key, version and the decoded value in a
+/// single allocation, laid out as `layout` says.
 class replica {
 public:
-  replica() = default;
+  explicit replica(value_layout layout);
   replica(const replica&) = delete;
   replica& operator=(const replica&) = delete;
   ~replica();
@@ -36,22 +42,20 @@ public:
 
   // -- reading (any thread) -------------------------------------------------
 
-  /// Calls `f(const entry*)` with the published entry of `key` (null when
+  /// Calls `f(const record*)` with the published entry of `key` (null when
   /// absent) and returns what `f` returns. The entry lives until `f` returns.
   template <class F>
   decltype(auto) read(std::string_view key, F&& f) const {
     detail::read_guard guard;
-    auto* node = detail::hamt::find(published(), hash(key), key);
-    return f(node != nullptr ? &node->data : nullptr);
+    return f(detail::hamt::find(published(), hash(key), key));
   }
 
-  /// Calls `f(const entry&)` for every published entry, tombstones included,
-  /// all from one consistent state.
+  /// Calls `f(const record&)` for every published entry, tombstones
+  /// included, all from one consistent state.
   template <class F>
   void for_each(F&& f) const {
     detail::read_guard guard;
-    detail::hamt::for_each(
-      published(), [&](const detail::entry_node& node) { f(node.data); });
+    detail::hamt::for_each(published(), f);
   }
 
   /// A consistent state of a replica that stays readable on any thread, for
@@ -64,11 +68,10 @@ public:
     pinned_view& operator=(pinned_view&&) = delete;
     ~pinned_view();
 
-    /// Calls `f(const entry&)` for every entry of the pinned state.
+    /// Calls `f(const record&)` for every entry of the pinned state.
     template <class F>
     void for_each(F&& f) const {
-      detail::hamt::for_each(
-        root_, [&](const detail::entry_node& node) { f(node.data); });
+      detail::hamt::for_each(root_, f);
     }
 
   private:
@@ -80,13 +83,13 @@ public:
   // -- writing (the store actor only) ---------------------------------------
 
   /// Returns the writer's entry for `key`, staged changes included.
-  const entry* find(std::string_view key) const {
-    auto* node = detail::hamt::find(trie_.root(), hash(key), key);
-    return node != nullptr ? &node->data : nullptr;
+  const record* find(std::string_view key) const {
+    return detail::hamt::find(trie_.root(), hash(key), key);
   }
 
-  /// Stages `x` as the entry of its key.
-  void put(entry x);
+  /// Stages the entry of `key`: a copy of `value` (of the replica's value
+  /// type) written at `v`, or a tombstone when `value` is null.
+  void put(std::string_view key, const version& v, const void* value);
 
   /// Stages the removal of `key` (tombstone GC); returns whether it was
   /// there.
@@ -107,9 +110,13 @@ private:
     return published_.load(std::memory_order_seq_cst);
   }
 
-  void count(const entry& x, int delta);
+  void count(const record& x, int delta);
   void reclaim();
+  static void release_record(void* leaf, void* self);
 
+  // Declared before the trie: destroying the trie releases its records.
+  value_layout layout_;
+  detail::origin_table origins_;
   detail::hamt trie_;
   std::atomic<detail::node_ref> published_{0};
   // Garbage by the epoch it was unlinked in, oldest first.

@@ -50,10 +50,10 @@ public:
   /// The live value of `key`, or nothing.
   std::optional<T> get(std::string_view key) const {
     handle_.counters->reads.add();
-    return handle_.map->read(key, [](const entry* x) -> std::optional<T> {
-      if (x == nullptr || x->tombstone)
+    return handle_.map->read(key, [](const record* x) -> std::optional<T> {
+      if (x == nullptr || x->tombstone())
         return std::nullopt;
-      return *static_cast<const T*>(x->decoded.get());
+      return x->value_as<T>();
     });
   }
 
@@ -62,10 +62,10 @@ public:
   template <class F>
   bool visit(std::string_view key, F&& f) const {
     handle_.counters->reads.add();
-    return handle_.map->read(key, [&](const entry* x) {
-      if (x == nullptr || x->tombstone)
+    return handle_.map->read(key, [&](const record* x) {
+      if (x == nullptr || x->tombstone())
         return false;
-      f(*static_cast<const T*>(x->decoded.get()));
+      f(x->value_as<T>());
       return true;
     });
   }
@@ -73,9 +73,9 @@ public:
   /// The live keys, in no particular order.
   std::vector<std::string> keys() const {
     std::vector<std::string> result;
-    handle_.map->for_each([&](const entry& x) {
-      if (!x.tombstone)
-        result.push_back(x.key);
+    handle_.map->for_each([&](const record& x) {
+      if (!x.tombstone())
+        result.emplace_back(x.key());
     });
     return result;
   }
@@ -83,17 +83,18 @@ public:
   /// A copy of the live map, from one consistent state.
   std::unordered_map<std::string, T> snapshot() const {
     std::unordered_map<std::string, T> result;
-    handle_.map->for_each([&](const entry& x) {
-      if (!x.tombstone)
-        result.emplace(x.key, *static_cast<const T*>(x.decoded.get()));
+    handle_.map->for_each([&](const record& x) {
+      if (!x.tombstone())
+        result.emplace(x.key(), x.value_as<T>());
     });
     return result;
   }
 
   /// The version of `key`; absent for missing and deleted keys.
   podshare::version version(std::string_view key) const {
-    return handle_.map->read(key, [](const entry* x) {
-      return x != nullptr && !x->tombstone ? x->version : podshare::version{};
+    return handle_.map->read(key, [](const record* x) {
+      return x != nullptr && !x->tombstone() ? x->version()
+                                             : podshare::version{};
     });
   }
 

@@ -4,8 +4,10 @@
 
 #include <caf/expected.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <new>
 
 namespace podshare {
 
@@ -13,10 +15,38 @@ namespace podshare {
 /// actor is compiled once for every value type.
 using erased_value = std::shared_ptr<const void>;
 
+/// How the replica keeps a value of the store's type inline in an entry, so
+/// that a live entry needs no second allocation for its value object.
+struct value_layout {
+  size_t size = 0;
+  size_t align = 1;
+  /// Copy-constructs the value at `src` into the storage at `dst`.
+  void (*copy_construct)(void* dst, const void* src) = nullptr;
+  /// Destroys the value at `value` in place.
+  void (*destroy)(void* value) = nullptr;
+};
+
+/// The layout of `T`.
+template <class T>
+value_layout layout_of() {
+  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
+                "podshare keeps values in memory from plain operator new");
+  value_layout result;
+  result.size = sizeof(T);
+  result.align = alignof(T);
+  result.copy_construct = [](void* dst, const void* src) {
+    new (dst) T(*static_cast<const T*>(src));
+  };
+  result.destroy = [](void* value) { static_cast<T*>(value)->~T(); };
+  return result;
+}
+
 /// What the store needs to know about its value type: how to encode, decode
-/// and (optionally) merge values. `make_value_ops<T>` builds one from a
-/// codec; the store actor never sees `T`.
+/// and (optionally) merge values, and how to keep them. `make_value_ops<T>`
+/// builds one from a codec; the store actor never sees `T`.
 struct value_ops {
+  /// How the replica stores a `T`.
+  value_layout layout;
   /// Encodes a value (pointing to a `T`).
   std::function<caf::expected<bytes>(const void* value)> encode;
   /// Decodes bytes into a `T`; rejects what the codec rejects.

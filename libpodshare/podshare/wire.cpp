@@ -74,8 +74,9 @@ bytes encode_snapshot(format fmt, const std::vector<event>& entries) {
   std::vector<entry_view> views;
   views.reserve(entries.size());
   for (auto& x : entries)
-    views.push_back(
-      entry_view{x.key, x.value, x.version, x.kind == event_kind::erase});
+    views.push_back(entry_view{
+      x.key, x.kind == event_kind::erase ? nullptr : &x.value,
+      x.version.timestamp, x.version.origin, x.version.seq});
   return encode_snapshot(fmt, views);
 }
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 /// The wire envelope of protocol version 1 (spec §10): events, batches and
@@ -56,10 +57,14 @@ bytes encode_snapshot(format fmt, const std::vector<event>& entries);
 /// snapshotter encodes straight from a pinned replica instead of copying
 /// every entry first.
 struct entry_view {
-  const std::string& key;
-  const bytes& value;
-  const podshare::version& version;
-  bool tombstone;
+  std::string_view key;
+  /// The encoded value; null for tombstones.
+  const bytes* value;
+  int64_t timestamp;
+  std::string_view origin;
+  uint64_t seq;
+
+  bool tombstone() const noexcept { return value == nullptr; }
 };
 
 /// Encodes a snapshot from views, in the given order.

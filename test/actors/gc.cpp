@@ -37,7 +37,7 @@ CAF_TEST(a tombstone rewritten since the scan survives) {
   CAF_CHECK(erase(a, "k"));
   auto* old = a.map->find("k");
   CAF_REQUIRE(old != nullptr);
-  auto stale = expired_tombstone{"k", old->version};
+  auto stale = expired_tombstone{"k", old->version()};
   CAF_CHECK(set(a, "k", "back"));
   self->send(a.actor, expire_atom::value,
              std::vector<expired_tombstone>{stale});

@@ -28,7 +28,7 @@ CAF_TEST(a set that loses last write wins is still joined into the value) {
   deliver(s, peer_event(event_kind::set, "k", "db", peer_version(5, "m", 1)));
   CAF_CHECK_EQUAL(get(s, "k"), std::optional<std::string>{"abcd"});
   // The entry keeps the version of the write that won.
-  CAF_CHECK_EQUAL(s.map->find("k")->version, peer_version(10, "n", 1));
+  CAF_CHECK_EQUAL(s.map->find("k")->version(), peer_version(10, "n", 1));
   CAF_CHECK_EQUAL(s.counters->read().writes_rejected, 0u);
 }
 

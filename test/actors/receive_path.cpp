@@ -109,8 +109,8 @@ CAF_TEST(the go json form of an event is applied) {
   CAF_CHECK_EQUAL(get(s, "go"), std::optional<std::string>{"v"});
   auto* x = s.map->find("go");
   CAF_REQUIRE(x != nullptr);
-  CAF_CHECK_EQUAL(x->version.timestamp, epoch_2026 + 500000000);
-  CAF_CHECK_EQUAL(x->version.seq, 7u);
+  CAF_CHECK_EQUAL(x->timestamp(), epoch_2026 + 500000000);
+  CAF_CHECK_EQUAL(x->seq(), 7u);
 }
 
 CAF_TEST(a message for another topic is ignored) {

@@ -102,6 +102,7 @@ CAF_TEST(building a snapshot reads a pinned view while the store writes) {
     CAF_CHECK(set(a, "k" + std::to_string(i), "v"));
   actors::snapshotter_state st;
   st.cfg.map = a.map;
+  st.cfg.values = a.values;
   st.cfg.counters = a.counters;
   st.cfg.options = make_options("a");
   auto built = st.build(clock.now->load());

@@ -17,25 +17,25 @@ namespace {
 
 // A replica with `n` live entries, filled as the store fills it.
 std::shared_ptr<replica> make_replica(size_t n) {
-  auto map = std::make_shared<replica>();
+  auto map = std::make_shared<replica>(layout_of<std::string>());
   auto keys = make_keys(n);
   for (size_t i = 0; i < n; ++i) {
     auto value = make_value(i);
-    entry x;
-    x.key = keys[i];
-    x.version = version{1, "0123456789abcdef01234567", i + 1};
-    x.value = *msgpack_codec<std::string>::encode(value);
-    x.decoded = std::make_shared<const std::string>(std::move(value));
-    map->put(std::move(x));
+    map->put(keys[i], version{1, "0123456789abcdef01234567", i + 1}, &value);
   }
   map->publish();
   return map;
+}
+
+std::shared_ptr<const value_ops> string_values() {
+  return std::make_shared<const value_ops>(make_value_ops<std::string>());
 }
 
 void podshare_snapshot_build(benchmark::State& state) {
   auto n = static_cast<size_t>(state.range(0));
   actors::snapshotter_state st;
   st.cfg.map = make_replica(n);
+  st.cfg.values = string_values();
   st.cfg.counters = std::make_shared<detail::counters>();
   for (auto _ : state) {
     auto built = st.build(0);
@@ -75,6 +75,7 @@ void podshare_snapshot_write_pause(benchmark::State& state) {
   auto idle_gap = longest_gap.exchange(0);
   actors::snapshotter_state st;
   st.cfg.map = s.map();
+  st.cfg.values = string_values();
   st.cfg.counters = std::make_shared<detail::counters>();
   for (auto _ : state)
     benchmark::DoNotOptimize(st.build(0).payload.data());

@@ -13,40 +13,45 @@ using namespace podshare;
 
 namespace {
 
-entry live(std::string key, std::string value, uint64_t seq = 1) {
-  entry x;
-  x.key = std::move(key);
-  x.version = version{1, "n", seq};
-  x.value = bytes(value.begin(), value.end());
-  x.decoded = std::make_shared<const std::string>(std::move(value));
-  return x;
-}
+// A replica of strings.
+struct string_replica : replica {
+  string_replica() : replica(layout_of<std::string>()) {}
 
-entry tombstone(std::string key) {
-  entry x;
-  x.key = std::move(key);
-  x.version = version{2, "n", 1};
-  x.tombstone = true;
-  return x;
-}
+  void put_live(const std::string& key, const std::string& value) {
+    put(key, version{1, "n", 1}, &value);
+  }
+
+  void put_tombstone(const std::string& key) {
+    put(key, version{2, "n", 1}, nullptr);
+  }
+};
 
 std::string value_of(const replica& r, const std::string& key) {
-  return r.read(key, [](const entry* x) {
-    return x == nullptr ? std::string{"<none>"}
-                        : *static_cast<const std::string*>(x->decoded.get());
+  return r.read(key, [](const record* x) {
+    return x == nullptr ? std::string{"<none>"} : x->value_as<std::string>();
   });
 }
 
-// Builds a leaf with a chosen hash, to force collisions in the trie.
-detail::entry_node* leaf(uint64_t hash, std::string key) {
-  return new detail::entry_node{hash, live(std::move(key), "v")};
-}
+// A trie of tombstones (no values to free), for hashes chosen by the test.
+struct bare_trie {
+  detail::hamt trie{detail::leaf_releaser{
+    [](void* leaf, void*) {
+      record::destroy(static_cast<record*>(leaf), value_layout{});
+    },
+    nullptr}};
+  detail::interned_origin origin{"n", 1};
+
+  void put(uint64_t hash, std::string_view key) {
+    trie.put(
+      record::make(hash, key, 1, &origin, 1, nullptr, value_layout{}));
+  }
+};
 
 } // namespace
 
 CAF_TEST(readers see nothing until the writer publishes) {
-  replica r;
-  r.put(live("k", "v"));
+  string_replica r;
+  r.put_live("k", "v");
   CAF_CHECK_EQUAL(value_of(r, "k"), "<none>");
   CAF_CHECK(r.find("k") != nullptr);
   r.publish();
@@ -54,7 +59,7 @@ CAF_TEST(readers see nothing until the writer publishes) {
 }
 
 CAF_TEST(the trie agrees with a map model over random operations) {
-  replica r;
+  string_replica r;
   std::map<std::string, std::string> model;
   std::minstd_rand rng{42};
   for (int i = 0; i < 20000; ++i) {
@@ -66,7 +71,7 @@ CAF_TEST(the trie agrees with a map model over random operations) {
         break;
       default: {
         auto value = std::to_string(i);
-        r.put(live(key, value));
+        r.put_live(key, value);
         model[key] = value;
       }
     }
@@ -76,12 +81,11 @@ CAF_TEST(the trie agrees with a map model over random operations) {
   r.publish();
   size_t seen = 0;
   bool all_match = true;
-  r.for_each([&](const entry& x) {
+  r.for_each([&](const record& x) {
     ++seen;
-    auto i = model.find(x.key);
-    all_match
-      = all_match && i != model.end()
-        && i->second == *static_cast<const std::string*>(x.decoded.get());
+    auto i = model.find(std::string{x.key()});
+    all_match = all_match && i != model.end()
+                && i->second == x.value_as<std::string>();
   });
   CAF_CHECK(all_match);
   CAF_CHECK_EQUAL(seen, model.size());
@@ -91,10 +95,10 @@ CAF_TEST(the trie agrees with a map model over random operations) {
 }
 
 CAF_TEST(live and tombstone counts follow replacements and removals) {
-  replica r;
-  r.put(live("a", "1"));
-  r.put(live("b", "1"));
-  r.put(tombstone("a"));
+  string_replica r;
+  r.put_live("a", "1");
+  r.put_live("b", "1");
+  r.put_tombstone("a");
   CAF_CHECK_EQUAL(r.live_count(), 1u);
   CAF_CHECK_EQUAL(r.tombstone_count(), 1u);
   CAF_CHECK(r.remove("a"));
@@ -104,18 +108,18 @@ CAF_TEST(live and tombstone counts follow replacements and removals) {
 }
 
 CAF_TEST(a pinned view keeps its state while the writer moves on) {
-  auto r = std::make_shared<replica>();
+  auto r = std::make_shared<string_replica>();
   for (int i = 0; i < 100; ++i)
-    r->put(live("k" + std::to_string(i), "old"));
+    r->put_live("k" + std::to_string(i), "old");
   r->publish();
   replica::pinned_view view{r};
   for (int i = 0; i < 100; ++i)
-    r->put(live("k" + std::to_string(i), "new"));
+    r->put_live("k" + std::to_string(i), "new");
   r->remove("k0");
   r->publish();
   int old_values = 0;
-  view.for_each([&](const entry& x) {
-    if (*static_cast<const std::string*>(x.decoded.get()) == "old")
+  view.for_each([&](const record& x) {
+    if (x.value_as<std::string>() == "old")
       ++old_values;
   });
   CAF_CHECK_EQUAL(old_values, 100);
@@ -124,12 +128,13 @@ CAF_TEST(a pinned view keeps its state while the writer moves on) {
 }
 
 CAF_TEST(keys whose hashes collide completely stay apart) {
-  detail::hamt trie;
+  bare_trie bare;
+  auto& trie = bare.trie;
   constexpr uint64_t same = 0xDEADBEEFCAFEF00DULL;
-  trie.put(leaf(same, "a"));
-  trie.put(leaf(same, "b"));
-  trie.put(leaf(same, "c"));
-  trie.put(leaf(same ^ 1, "d")); // differs in the last level only
+  bare.put(same, "a");
+  bare.put(same, "b");
+  bare.put(same, "c");
+  bare.put(same ^ 1, "d"); // differs in the last level only
   for (auto key : {"a", "b", "c"})
     CAF_CHECK(detail::hamt::find(trie.root(), same, key) != nullptr);
   CAF_CHECK(detail::hamt::find(trie.root(), same ^ 1, "d") != nullptr);
@@ -140,21 +145,22 @@ CAF_TEST(keys whose hashes collide completely stay apart) {
   CAF_CHECK(trie.remove(same, "a"));
   CAF_CHECK(detail::hamt::find(trie.root(), same, "c") != nullptr);
   for (auto& g : trie.seal())
-    g.release(g.ptr);
+    g.release(g.ptr, g.context);
 }
 
 CAF_TEST(keys sharing hash prefixes nest and collapse again) {
-  detail::hamt trie;
+  bare_trie bare;
+  auto& trie = bare.trie;
   // Equal in the low 60 bits: the trie nests twelve levels deep.
-  trie.put(leaf(0x0123456789ABCDEFULL, "x"));
-  trie.put(leaf(0xF123456789ABCDEFULL, "y"));
+  bare.put(0x0123456789ABCDEFULL, "x");
+  bare.put(0xF123456789ABCDEFULL, "y");
   CAF_CHECK(detail::hamt::find(trie.root(), 0x0123456789ABCDEFULL, "x"));
   CAF_CHECK(detail::hamt::find(trie.root(), 0xF123456789ABCDEFULL, "y"));
   CAF_CHECK(trie.remove(0x0123456789ABCDEFULL, "x"));
   // The survivor moved up to the root: one leaf, no inner nodes.
   CAF_CHECK((trie.root() & 1) != 0);
   for (auto& g : trie.seal())
-    g.release(g.ptr);
+    g.release(g.ptr, g.context);
 }
 
 CAF_TEST(the epoch advances only when every reader has caught up) {

@@ -10,10 +10,9 @@ namespace podshare::actors {
 std::vector<expired_tombstone> gc_state::scan(int64_t now) const {
   std::vector<expired_tombstone> result;
   replica::pinned_view view{cfg.map};
-  view.for_each([&](const entry& x) {
-    if (x.tombstone
-        && expired(x.version.timestamp, cfg.options.tombstone_ttl, now))
-      result.push_back({x.key, x.version});
+  view.for_each([&](const record& x) {
+    if (x.tombstone() && expired(x.timestamp(), cfg.options.tombstone_ttl, now))
+      result.push_back({std::string{x.key()}, x.version()});
   });
   return result;
 }

@@ -30,7 +30,8 @@ caf::expected<store_handle> spawn_store(caf::actor_system& sys,
     return caf::make_error(ec::invalid_argument, "empty topic");
   if (!transport)
     return caf::make_error(ec::invalid_argument, "missing transport");
-  if (!values.encode || !values.decode)
+  if (!values.encode || !values.decode || !values.layout.copy_construct
+      || !values.layout.destroy)
     return caf::make_error(ec::invalid_argument, "missing value codec");
   if (opts.node_id.empty())
     opts.node_id = random_node_id();
@@ -42,7 +43,7 @@ caf::expected<store_handle> spawn_store(caf::actor_system& sys,
   handle.options = opts;
   handle.values = std::make_shared<const value_ops>(std::move(values));
   handle.counters = std::make_shared<detail::counters>();
-  auto map = std::make_shared<replica>();
+  auto map = std::make_shared<replica>(handle.values->layout);
   handle.map = map;
   actors::store_config cfg{std::move(topic), std::move(transport),
                            handle.values,    opts,

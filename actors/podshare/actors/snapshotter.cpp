@@ -6,21 +6,37 @@
 #include <caf/actor_cast.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <deque>
+
 namespace podshare::actors {
 
 built_snapshot snapshotter_state::build(int64_t now) const {
   built_snapshot result;
   std::vector<wire::entry_view> entries;
   entries.reserve(cfg.counters->keys + cfg.counters->tombstones);
+  // The replica keeps values decoded; their encoded forms live here until
+  // the snapshot is encoded (a deque never moves what it holds).
+  std::deque<bytes> values;
   // The view keeps every entry alive until the encoding is done.
   replica::pinned_view view{cfg.map};
-  view.for_each([&](const entry& x) {
-    if (x.tombstone
-        && expired(x.version.timestamp, cfg.options.tombstone_ttl, now)) {
-      result.expired.push_back({x.key, x.version});
-      return;
+  view.for_each([&](const record& x) {
+    const bytes* value = nullptr;
+    if (x.tombstone()) {
+      if (expired(x.timestamp(), cfg.options.tombstone_ttl, now)) {
+        result.expired.push_back({std::string{x.key()}, x.version()});
+        return;
+      }
+    } else {
+      auto encoded = cfg.values->encode(x.value());
+      if (!encoded) {
+        if (result.unencodable++ == 0)
+          result.first_failure = std::move(encoded.error());
+        return;
+      }
+      value = &values.emplace_back(std::move(*encoded));
     }
-    entries.push_back(wire::entry_view{x.key, x.value, x.version, x.tombstone});
+    entries.push_back(
+      wire::entry_view{x.key(), value, x.timestamp(), x.origin(), x.seq()});
   });
   result.payload = wire::encode_snapshot(cfg.options.wire, entries);
   return result;
@@ -43,6 +59,12 @@ void persist_now(self_pointer self, Done done) {
   auto& st = self->state;
   st.cfg.dirty->store(false);
   auto built = st.build(st.cfg.options.wall_clock());
+  if (built.unencodable > 0)
+    report(self, caf::make_error(ec::encode_failed,
+                                 "snapshot of " + st.cfg.topic + " left out "
+                                   + std::to_string(built.unencodable)
+                                   + " entries: "
+                                   + describe(built.first_failure)));
   if (!built.expired.empty())
     self->send(caf::actor_cast<store_actor>(st.cfg.store), expire_atom::value,
                std::move(built.expired));

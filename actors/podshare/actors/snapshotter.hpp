@@ -4,6 +4,7 @@
 #include "podshare/interfaces.hpp"
 #include "podshare/options.hpp"
 #include "podshare/replica.hpp"
+#include "podshare/value_ops.hpp"
 
 #include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
@@ -22,6 +23,8 @@ struct snapshotter_config {
   std::string topic;
   transport_actor transport;
   std::shared_ptr<const replica> map;
+  /// Encodes the replica's values, which it keeps decoded.
+  std::shared_ptr<const value_ops> values;
   /// Set by the store on a change, cleared here when a snapshot is taken.
   std::shared_ptr<std::atomic<bool>> dirty;
   std::shared_ptr<detail::counters> counters;
@@ -40,6 +43,10 @@ struct snapshotter_config {
 struct built_snapshot {
   bytes payload;
   std::vector<expired_tombstone> expired;
+  /// Live entries the codec could not encode, left out of the payload, and
+  /// the first such failure.
+  size_t unencodable = 0;
+  caf::error first_failure;
 };
 
 /// The state of a snapshotter: debounces changes and persists one snapshot

@@ -257,9 +257,10 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
     watcher_registry, registry_config{opts.watch_buffer, st.cfg.counters,
                                       opts.error_handler, st.watches_ended});
   st.snapshotter = self->spawn<caf::linked>(
-    snapshotter, snapshotter_config{st.topic, st.cfg.transport, map, st.dirty,
-                                    st.cfg.counters, opts, self->address(),
-                                    static_cast<bool>(st.cfg.values->merge)});
+    snapshotter,
+    snapshotter_config{st.topic, st.cfg.transport, map, st.cfg.values,
+                       st.dirty, st.cfg.counters, opts, self->address(),
+                       static_cast<bool>(st.cfg.values->merge)});
   st.gc = self->spawn<caf::linked>(gc, gc_config{map, opts, self->address()});
   auto waiting
     = std::make_shared<std::vector<caf::typed_response_promise<ok_atom>>>();

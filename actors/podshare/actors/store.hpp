@@ -92,8 +92,12 @@ struct store_state {
   /// value it lost to, under that value's version; returns whether the value
   /// changed. Without this the replica whose write won would never hold the
   /// loser's content, and concurrent writers under a join would diverge.
-  bool join_late(const entry& current, event& change,
+  bool join_late(const record& current, event& change,
                  std::vector<event>* events);
+
+  /// The encoded form of a live record's value; reports and returns empty
+  /// bytes if the codec fails.
+  bytes encoded_value(const record& x) const;
 
   /// Where applied changes go: nowhere while no watch is active, which saves
   /// a copy of every change and a message per write.

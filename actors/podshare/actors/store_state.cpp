@@ -21,17 +21,21 @@ void store_state::init(store_config config) {
 // -- reads --------------------------------------------------------------------
 
 entry store_state::lookup(const std::string& key) const {
-  if (auto* x = cfg.map->find(key))
-    return *x;
-  entry missing;
-  missing.key = key;
-  missing.tombstone = true;
-  return missing;
+  entry result;
+  result.key = key;
+  result.tombstone = true;
+  if (auto* x = cfg.map->find(key)) {
+    result.version = x->version();
+    result.tombstone = x->tombstone();
+    if (!x->tombstone())
+      result.value = encoded_value(*x);
+  }
+  return result;
 }
 
 version store_state::current_version(const std::string& key) const {
   auto* x = cfg.map->find(key);
-  return x != nullptr && !x->tombstone ? x->version : version{};
+  return x != nullptr && !x->tombstone() ? x->version() : version{};
 }
 
 // -- local writes -------------------------------------------------------------
@@ -214,15 +218,15 @@ std::vector<event> store_state::take_unbroadcast() {
     return result;
   auto since = *unbroadcast_since;
   unbroadcast_since.reset();
-  cfg.map->for_each([&](const entry& x) {
-    if (x.version.origin != node_id || x.version.timestamp < since)
+  cfg.map->for_each([&](const record& x) {
+    if (x.origin() != node_id || x.timestamp() < since)
       return;
     event change;
-    change.kind = x.tombstone ? event_kind::erase : event_kind::set;
-    change.key = x.key;
-    if (!x.tombstone)
-      change.value = x.value;
-    change.version = x.version;
+    change.kind = x.tombstone() ? event_kind::erase : event_kind::set;
+    change.key = x.key();
+    if (!x.tombstone())
+      change.value = encoded_value(x);
+    change.version = x.version();
     result.push_back(std::move(change));
   });
   return result;
@@ -232,8 +236,8 @@ uint64_t store_state::expire(const std::vector<expired_tombstone>& xs) {
   uint64_t dropped = 0;
   for (auto& x : xs) {
     auto* current = cfg.map->find(x.key);
-    if (current != nullptr && current->tombstone
-        && current->version == x.version && cfg.map->remove(x.key))
+    if (current != nullptr && current->tombstone()
+        && current->compare_version(x.version) == 0 && cfg.map->remove(x.key))
       ++dropped;
   }
   if (dropped > 0) {
@@ -252,9 +256,10 @@ bool store_state::apply(event change, std::vector<event>* events) {
     // A duplicate, e.g. from a second path; under a merger, equal versions
     // can carry different joins (a join keeps the winner's version), so
     // those are joined too.
-    if (current->version == change.version)
+    auto order = current->compare_version(change.version);
+    if (order == 0)
       return join_late(*current, change, events);
-    if (change.version < current->version) {
+    if (order > 0) {
       if (join_late(*current, change, events))
         return true;
       detail::counters::add(cfg.counters->writes_rejected);
@@ -263,55 +268,58 @@ bool store_state::apply(event change, std::vector<event>* events) {
   }
   auto& merge = cfg.values->merge;
   if (change.kind == event_kind::set && merge && current != nullptr
-      && !current->tombstone && current->decoded) {
+      && !current->tombstone()) {
     // Every replica joins against its own state; the wire keeps the
     // unmerged value.
-    change.decoded = merge(current->decoded.get(), change.decoded.get());
+    change.decoded = merge(current->value(), change.decoded.get());
     if (auto encoded = cfg.values->encode(change.decoded.get()))
       change.value = std::move(*encoded);
     else
       report(encoded.error());
   }
   bool tombstone = change.kind == event_kind::erase;
-  if (events != nullptr) {
-    cfg.map->put(entry{change.key, change.version, change.value, change.decoded,
-                       tombstone});
+  cfg.map->put(change.key, change.version,
+               tombstone ? nullptr : change.decoded.get());
+  if (events != nullptr)
     events->push_back(std::move(change));
-  } else {
-    cfg.map->put(entry{std::move(change.key), std::move(change.version),
-                       std::move(change.value), std::move(change.decoded),
-                       tombstone});
-  }
   detail::counters::add(cfg.counters->writes_applied);
   changed = true;
   return true;
 }
 
-bool store_state::join_late(const entry& current, event& change,
+bool store_state::join_late(const record& current, event& change,
                             std::vector<event>* events) {
   auto& merge = cfg.values->merge;
-  if (change.kind != event_kind::set || !merge || current.tombstone
-      || !current.decoded || !change.decoded)
+  if (change.kind != event_kind::set || !merge || current.tombstone()
+      || !change.decoded)
     return false;
-  auto joined = merge(current.decoded.get(), change.decoded.get());
+  auto joined = merge(current.value(), change.decoded.get());
   auto encoded = cfg.values->encode(joined.get());
   if (!encoded) {
     report(encoded.error());
     return false;
   }
   // The join added nothing: a true loser, counted as rejected.
-  if (*encoded == current.value)
+  if (*encoded == encoded_value(current))
     return false;
-  auto kept = current.version;
+  auto kept = current.version();
   change.decoded = std::move(joined);
   change.value = std::move(*encoded);
-  cfg.map->put(
-    entry{change.key, std::move(kept), change.value, change.decoded, false});
+  cfg.map->put(change.key, kept, change.decoded.get());
   if (events != nullptr)
     events->push_back(std::move(change));
   detail::counters::add(cfg.counters->writes_applied);
   changed = true;
   return true;
+}
+
+bytes store_state::encoded_value(const record& x) const {
+  auto encoded = cfg.values->encode(x.value());
+  if (!encoded) {
+    report(encoded.error());
+    return {};
+  }
+  return std::move(*encoded);
 }
 
 void store_state::publish() {

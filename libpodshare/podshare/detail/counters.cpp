@@ -1,11 +1,56 @@
 #include "podshare/detail/counters.hpp"
 
+#include <mutex>
+#include <vector>
+
 namespace podshare::detail {
 
+namespace {
+
+// The owned cell indexes no living thread holds.
+struct cell_pool {
+  std::mutex mtx;
+  std::vector<size_t> free;
+  size_t never_used = 0;
+
+  static cell_pool& instance() {
+    // Leaked on purpose: thread_local destructors may run after static ones.
+    static auto* pool = new cell_pool;
+    return *pool;
+  }
+};
+
+// Takes an owned index for the calling thread and gives it back when the
+// thread exits; the mutex orders the old owner's last add before the new
+// owner's first.
+struct thread_cell {
+  size_t index = striped_counter::owned_cells;
+
+  thread_cell() {
+    auto& pool = cell_pool::instance();
+    std::lock_guard<std::mutex> guard{pool.mtx};
+    if (!pool.free.empty()) {
+      index = pool.free.back();
+      pool.free.pop_back();
+    } else if (pool.never_used < striped_counter::owned_cells) {
+      index = pool.never_used++;
+    }
+  }
+
+  ~thread_cell() {
+    if (index == striped_counter::owned_cells)
+      return;
+    auto& pool = cell_pool::instance();
+    std::lock_guard<std::mutex> guard{pool.mtx};
+    pool.free.push_back(index);
+  }
+};
+
+} // namespace
+
 size_t striped_counter::cell_index() {
-  static std::atomic<size_t> next{0};
-  thread_local size_t index = next.fetch_add(1) % cell_count;
-  return index;
+  thread_local thread_cell cell;
+  return cell.index;
 }
 
 podshare::stats counters::read() const {

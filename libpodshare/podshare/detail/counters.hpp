@@ -8,12 +8,21 @@
 
 namespace podshare::detail {
 
-/// A counter that many threads bump at once without sharing a cache line:
-/// each thread adds to one of several padded cells; reading sums them.
+/// A counter that many threads bump at once without sharing a cache line
+/// and, for the first threads, without an atomic read-modify-write: each
+/// thread owns one padded cell while it lives and adds to it with a plain
+/// load and store. Threads beyond the owned cells share the last one with
+/// `fetch_add`. Reading sums the cells.
 class striped_counter {
 public:
   void add(uint64_t n = 1) {
-    cells_[cell_index()].value.fetch_add(n, std::memory_order_relaxed);
+    auto i = cell_index();
+    auto& value = cells_[i].value;
+    if (i < owned_cells)
+      value.store(value.load(std::memory_order_relaxed) + n,
+                  std::memory_order_relaxed);
+    else
+      value.fetch_add(n, std::memory_order_relaxed);
   }
 
   uint64_t load() const {
@@ -23,16 +32,19 @@ public:
     return sum;
   }
 
-private:
-  static constexpr size_t cell_count = 16;
+  /// Cells that one thread at a time owns; the cell after them is shared.
+  static constexpr size_t owned_cells = 31;
 
+private:
   struct alignas(64) cell {
     std::atomic<uint64_t> value{0};
   };
 
+  /// The calling thread's cell: its own while it lives (handed to a later
+  /// thread when it exits), or the shared one.
   static size_t cell_index();
 
-  cell cells_[cell_count];
+  cell cells_[owned_cells + 1];
 };
 
 /// The live counters behind `stats`, shared by one topic's actors and its

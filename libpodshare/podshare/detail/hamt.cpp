@@ -10,7 +10,7 @@ namespace {
 constexpr unsigned bits_per_level = 5;
 constexpr unsigned hash_bits = 64;
 
-node_ref tag_leaf(entry_node* leaf) {
+node_ref tag_leaf(record* leaf) {
   return reinterpret_cast<node_ref>(leaf) | 1;
 }
 
@@ -31,11 +31,7 @@ unsigned position(uint32_t bitmap, uint32_t bit) {
   return popcount(bitmap & (bit - 1));
 }
 
-void delete_leaf(void* ptr) {
-  delete static_cast<entry_node*>(ptr);
-}
-
-void delete_inner(void* ptr) {
+void delete_inner(void* ptr, void*) {
   ::operator delete(ptr);
 }
 
@@ -44,22 +40,21 @@ void delete_inner(void* ptr) {
 hamt::~hamt() {
   free_tree(root_);
   for (auto& g : garbage_)
-    g.release(g.ptr);
+    g.release(g.ptr, g.context);
 }
 
-const entry_node* hamt::find(node_ref node, uint64_t hash,
-                             std::string_view key) {
+const record* hamt::find(node_ref node, uint64_t hash, std::string_view key) {
   unsigned shift = 0;
   while (node != 0) {
     if (is_leaf(node)) {
       auto* leaf = as_leaf(node);
-      return leaf->hash == hash && leaf->data.key == key ? leaf : nullptr;
+      return leaf->hash() == hash && leaf->key() == key ? leaf : nullptr;
     }
     auto* in = reinterpret_cast<const inner*>(node);
     if (in->collision != 0) {
       for (uint16_t i = 0; i < in->count; ++i) {
         auto* leaf = as_leaf(children(in)[i]);
-        if (leaf->data.key == key)
+        if (leaf->key() == key)
           return leaf;
       }
       return nullptr;
@@ -73,7 +68,7 @@ const entry_node* hamt::find(node_ref node, uint64_t hash,
   return nullptr;
 }
 
-void hamt::put(entry_node* leaf) {
+void hamt::put(record* leaf) {
   root_ = assoc(root_, 0, leaf);
 }
 
@@ -94,7 +89,7 @@ void hamt::free_tree(node_ref node) {
   if (node == 0)
     return;
   if (is_leaf(node)) {
-    delete as_leaf(node);
+    releaser_.release(const_cast<record*>(as_leaf(node)), releaser_.context);
     return;
   }
   auto* in = reinterpret_cast<inner*>(node);
@@ -115,14 +110,15 @@ void hamt::drop(inner* node) {
   if (node->generation == generation_)
     ::operator delete(node);
   else
-    garbage_.push_back({node, delete_inner});
+    garbage_.push_back({node, delete_inner, nullptr});
 }
 
-void hamt::drop_leaf(const entry_node* leaf) {
-  garbage_.push_back({const_cast<entry_node*>(leaf), delete_leaf});
+void hamt::drop_leaf(const record* leaf) {
+  garbage_.push_back(
+    {const_cast<record*>(leaf), releaser_.release, releaser_.context});
 }
 
-node_ref hamt::join(node_ref existing, entry_node* leaf, unsigned shift) {
+node_ref hamt::join(node_ref existing, record* leaf, unsigned shift) {
   auto* old = as_leaf(existing);
   if (shift >= hash_bits) {
     auto* in = make_inner(0, 2, true);
@@ -131,8 +127,8 @@ node_ref hamt::join(node_ref existing, entry_node* leaf, unsigned shift) {
     kids[1] = tag_leaf(leaf);
     return reinterpret_cast<node_ref>(in);
   }
-  auto old_index = index_at(old->hash, shift);
-  auto new_index = index_at(leaf->hash, shift);
+  auto old_index = index_at(old->hash(), shift);
+  auto new_index = index_at(leaf->hash(), shift);
   if (old_index == new_index) {
     auto* in = make_inner(uint32_t{1} << old_index, 1, false);
     const_cast<node_ref*>(children(in))[0]
@@ -148,12 +144,12 @@ node_ref hamt::join(node_ref existing, entry_node* leaf, unsigned shift) {
   return reinterpret_cast<node_ref>(in);
 }
 
-node_ref hamt::assoc(node_ref node, unsigned shift, entry_node* leaf) {
+node_ref hamt::assoc(node_ref node, unsigned shift, record* leaf) {
   if (node == 0)
     return tag_leaf(leaf);
   if (is_leaf(node)) {
     auto* old = as_leaf(node);
-    if (old->hash == leaf->hash && old->data.key == leaf->data.key) {
+    if (old->hash() == leaf->hash() && old->key() == leaf->key()) {
       drop_leaf(old);
       return tag_leaf(leaf);
     }
@@ -166,12 +162,12 @@ node_ref hamt::assoc(node_ref node, unsigned shift, entry_node* leaf) {
   uint32_t bit = 0;
   if (in->collision != 0) {
     for (; pos < in->count; ++pos)
-      if (as_leaf(kids[pos])->data.key == leaf->data.key) {
+      if (as_leaf(kids[pos])->key() == leaf->key()) {
         present = true;
         break;
       }
   } else {
-    bit = uint32_t{1} << index_at(leaf->hash, shift);
+    bit = uint32_t{1} << index_at(leaf->hash(), shift);
     pos = position(in->bitmap, bit);
     present = (in->bitmap & bit) != 0;
   }
@@ -207,7 +203,7 @@ node_ref hamt::dissoc(node_ref node, unsigned shift, uint64_t hash,
     return 0;
   if (is_leaf(node)) {
     auto* leaf = as_leaf(node);
-    if (leaf->hash != hash || leaf->data.key != key)
+    if (leaf->hash() != hash || leaf->key() != key)
       return node;
     removed = true;
     drop_leaf(leaf);
@@ -220,7 +216,7 @@ node_ref hamt::dissoc(node_ref node, unsigned shift, uint64_t hash,
   node_ref child = 0;
   if (in->collision != 0) {
     for (; pos < in->count; ++pos)
-      if (as_leaf(kids[pos])->data.key == key)
+      if (as_leaf(kids[pos])->key() == key)
         break;
     if (pos == in->count)
       return node;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "podshare/entry.hpp"
+#include "podshare/record.hpp"
 
 #include <cstdint>
 #include <string_view>
@@ -8,20 +8,21 @@
 
 namespace podshare::detail {
 
-/// An entry with its key's hash, as a leaf of the trie.
-struct entry_node {
-  uint64_t hash;
-  podshare::entry data;
-};
-
 /// Memory unlinked from the trie, to free once no reader can reach it.
 struct garbage {
   void* ptr;
-  void (*release)(void*);
+  void (*release)(void* ptr, void* context);
+  void* context;
+};
+
+/// Frees the trie's leaves: the trie does not know what their values are.
+struct leaf_releaser {
+  void (*release)(void* leaf, void* context);
+  void* context;
 };
 
 /// A tagged pointer to a trie node: 0 is the empty trie, an odd value a leaf
-/// (`entry_node*`), an even one an inner node.
+/// (`record*`), an even one an inner node.
 using node_ref = uintptr_t;
 
 /// A hash array mapped trie with one writer and any number of readers.
@@ -32,7 +33,7 @@ using node_ref = uintptr_t;
 /// batch copies each path once.
 class hamt {
 public:
-  hamt() = default;
+  explicit hamt(leaf_releaser releaser) : releaser_(releaser) {}
   hamt(const hamt&) = delete;
   hamt& operator=(const hamt&) = delete;
   ~hamt();
@@ -40,10 +41,10 @@ public:
   // -- reading (any thread, inside an epoch read) ---------------------------
 
   /// Finds `key` below `root`; null if it is not there.
-  static const entry_node* find(node_ref root, uint64_t hash,
-                                std::string_view key);
+  static const record* find(node_ref root, uint64_t hash,
+                            std::string_view key);
 
-  /// Calls `f(const entry_node&)` for each leaf below `root`.
+  /// Calls `f(const record&)` for each leaf below `root`.
   template <class F>
   static void for_each(node_ref root, F&& f);
 
@@ -52,9 +53,9 @@ public:
   /// The writer's current root, including unsealed changes.
   node_ref root() const noexcept { return root_; }
 
-  /// Inserts or replaces the leaf for `leaf->data.key`; takes ownership. The
+  /// Inserts or replaces the leaf for `leaf->key()`; takes ownership. The
   /// replaced leaf, if any, goes to the garbage.
-  void put(entry_node* leaf);
+  void put(record* leaf);
 
   /// Removes `key`; returns whether it was there.
   bool remove(uint64_t hash, std::string_view key);
@@ -63,26 +64,27 @@ public:
   /// batch for the caller to free once readers have moved on.
   std::vector<garbage> seal();
 
-  /// Frees a node tree or leaf unconditionally (no reader may hold it).
-  static void free_tree(node_ref node);
 
 private:
   struct inner;
 
-  node_ref assoc(node_ref node, unsigned shift, entry_node* leaf);
+  node_ref assoc(node_ref node, unsigned shift, record* leaf);
   node_ref dissoc(node_ref node, unsigned shift, uint64_t hash,
                   std::string_view key, bool& removed);
-  node_ref join(node_ref existing, entry_node* leaf, unsigned shift);
+  node_ref join(node_ref existing, record* leaf, unsigned shift);
   inner* make_inner(uint32_t bitmap, uint16_t count, bool collision);
   void drop(inner* node);
-  void drop_leaf(const entry_node* leaf);
+  void drop_leaf(const record* leaf);
+  // Frees a node tree unconditionally (no reader may hold it).
+  void free_tree(node_ref node);
 
   static const node_ref* children(const inner* node);
   static bool is_leaf(node_ref x) { return (x & 1) != 0; }
-  static const entry_node* as_leaf(node_ref x) {
-    return reinterpret_cast<const entry_node*>(x & ~node_ref{1});
+  static const record* as_leaf(node_ref x) {
+    return reinterpret_cast<const record*>(x & ~node_ref{1});
   }
 
+  leaf_releaser releaser_;
   node_ref root_ = 0;
   uint64_t generation_ = 1;
   std::vector<garbage> garbage_;

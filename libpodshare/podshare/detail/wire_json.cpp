@@ -216,14 +216,14 @@ bytes encode_json_snapshot(const std::vector<wire::entry_view>& entries) {
   auto& members = objs.get_ref<ordered_json::object_t&>();
   for (const auto& x : entries) {
     ordered_json entry;
-    if (!x.tombstone)
-      entry["value"] = base64_encode(x.value);
-    entry["timestamp"] = format_rfc3339(x.version.timestamp);
-    entry["origin"] = x.version.origin;
-    if (x.tombstone)
+    if (!x.tombstone())
+      entry["value"] = base64_encode(*x.value);
+    entry["timestamp"] = format_rfc3339(x.timestamp);
+    entry["origin"] = std::string{x.origin};
+    if (x.tombstone())
       entry["tombstone"] = true;
-    entry["seq"] = x.version.seq;
-    members.ordered_json::object_t::Container::emplace_back(x.key,
+    entry["seq"] = x.seq;
+    members.ordered_json::object_t::Container::emplace_back(std::string{x.key},
                                                             std::move(entry));
   }
   ordered_json doc;

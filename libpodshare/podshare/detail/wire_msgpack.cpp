@@ -14,16 +14,6 @@ namespace podshare::detail {
 
 namespace {
 
-// Packs straight into the bytes we return, so no final copy of the buffer.
-struct bytes_writer {
-  bytes& out;
-
-  void write(const char* data, size_t size) {
-    auto first = reinterpret_cast<const uint8_t*>(data);
-    out.insert(out.end(), first, first + size);
-  }
-};
-
 using packer = msgpack::packer<bytes_writer>;
 
 caf::error fail(std::string reason) {
@@ -166,13 +156,18 @@ void pack_bin(packer& pk, const bytes& x) {
 }
 
 // Field order does not matter in a map; this one mirrors the JSON event.
-void pack_version(packer& pk, const version& x) {
+void pack_version(packer& pk, int64_t timestamp, std::string_view origin,
+                  uint64_t seq) {
   pack_str(pk, "origin");
-  pack_str(pk, x.origin);
+  pack_str(pk, origin);
   pack_str(pk, "timestamp");
-  pk.pack_int64(x.timestamp);
+  pk.pack_int64(timestamp);
   pack_str(pk, "seq");
-  pk.pack_uint64(x.seq);
+  pk.pack_uint64(seq);
+}
+
+void pack_version(packer& pk, const version& x) {
+  pack_version(pk, x.timestamp, x.origin, x.seq);
 }
 
 void pack_event(packer& pk, const event& x) {
@@ -263,8 +258,8 @@ bytes encode_msgpack_snapshot(const std::vector<wire::entry_view>& entries) {
   // Sized up front: growing a buffer of megabytes copies it again and again.
   size_t estimate = 32;
   for (const auto& x : entries)
-    estimate += x.key.size() + x.value.size() + x.version.origin.size()
-                + entry_overhead;
+    estimate += x.key.size() + (x.tombstone() ? 0 : x.value->size())
+                + x.origin.size() + entry_overhead;
   bytes buf;
   buf.reserve(estimate);
   bytes_writer writer{buf};
@@ -277,14 +272,14 @@ bytes encode_msgpack_snapshot(const std::vector<wire::entry_view>& entries) {
   for (const auto& x : entries) {
     pack_str(pk, x.key);
     pk.pack_map(4);
-    if (x.tombstone) {
+    if (x.tombstone()) {
       pack_str(pk, "tombstone");
       pk.pack_true();
     } else {
       pack_str(pk, "value");
-      pack_bin(pk, x.value);
+      pack_bin(pk, *x.value);
     }
-    pack_version(pk, x.version);
+    pack_version(pk, x.timestamp, x.origin, x.seq);
   }
   return buf;
 }

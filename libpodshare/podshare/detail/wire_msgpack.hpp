@@ -17,6 +17,17 @@
 /// dispatches here; `podshare/codec.hpp` reuses `unpack_whole`.
 namespace podshare::detail {
 
+/// A msgpack-cxx output stream that packs straight into `out`: no
+/// intermediate buffer (an `sbuffer` starts at 8 KiB) and no final copy.
+struct bytes_writer {
+  bytes& out;
+
+  void write(const char* data, size_t size) {
+    auto first = reinterpret_cast<const uint8_t*>(data);
+    out.insert(out.end(), first, first + size);
+  }
+};
+
 /// The deepest nesting of arrays and maps that `unpack_whole` accepts.
 constexpr size_t max_msgpack_depth = 128;
 

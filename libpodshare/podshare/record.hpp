@@ -1,0 +1,88 @@
+#pragma once
+
+#include "podshare/detail/origin_table.hpp"
+#include "podshare/value_ops.hpp"
+#include "podshare/version.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace podshare {
+
+/// One key's state as the replica keeps it: a live value or a tombstone, and
+/// the version that put it there, all in one allocation. The key's bytes
+/// follow the 40-byte header; a live entry's decoded value follows the key,
+/// constructed in place. The writer's node id is interned, so an entry
+/// holds a pointer to it rather than a copy.
+class record {
+public:
+  record(const record&) = delete;
+  record& operator=(const record&) = delete;
+
+  /// Makes a record for `key`, copying `value` (a value of `layout`) in;
+  /// a null `value` makes a tombstone. The record keeps `origin` but does not
+  /// take a reference to it: the replica counts references.
+  /// @pre `key` is shorter than 4 GiB.
+  static record* make(uint64_t hash, std::string_view key, int64_t timestamp,
+                      const detail::interned_origin* origin, uint64_t seq,
+                      const void* value, const value_layout& layout);
+
+  /// Destroys a record that `make` built with the same layout.
+  static void destroy(record* x, const value_layout& layout) noexcept;
+
+  uint64_t hash() const noexcept { return hash_; }
+
+  std::string_view key() const noexcept {
+    return {reinterpret_cast<const char*>(this + 1), key_size_};
+  }
+
+  /// Whether the key is deleted.
+  bool tombstone() const noexcept { return value_offset_ == 0; }
+
+  /// The decoded value; null for tombstones.
+  const void* value() const noexcept {
+    return tombstone() ? nullptr
+                       : reinterpret_cast<const char*>(this) + value_offset_;
+  }
+
+  /// The decoded value as the store's type.
+  /// @pre `!tombstone()` and `T` is the store's value type.
+  template <class T>
+  const T& value_as() const noexcept {
+    return *static_cast<const T*>(value());
+  }
+
+  int64_t timestamp() const noexcept { return timestamp_; }
+
+  uint64_t seq() const noexcept { return seq_; }
+
+  /// The writer's node id.
+  std::string_view origin() const noexcept { return origin_->name; }
+
+  const detail::interned_origin* interned_origin() const noexcept {
+    return origin_;
+  }
+
+  /// The version as a value (copies the origin).
+  podshare::version version() const {
+    return {timestamp_, std::string{origin()}, seq_};
+  }
+
+  /// Compares this record's version with `x` in last-write-wins order
+  /// (spec §3): negative, zero or positive, without copying anything.
+  int compare_version(const podshare::version& x) const noexcept;
+
+private:
+  record() = default;
+
+  uint64_t hash_ = 0;
+  int64_t timestamp_ = 0;
+  uint64_t seq_ = 0;
+  const detail::interned_origin* origin_ = nullptr;
+  uint32_t key_size_ = 0;
+  /// Where the value starts, counted from `this`; 0 for tombstones.
+  uint32_t value_offset_ = 0;
+};
+
+} // namespace podshare
