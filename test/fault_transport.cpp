@@ -17,6 +17,7 @@ transport_actor spawn_fault_transport(caf::actor_system& sys,
     return {
       [=](publish_atom, std::string& topic,
           bytes& payload) -> caf::result<ok_atom> {
+        ++switches->publishes;
         if (switches->hang_publish)
           return self->make_response_promise<ok_atom>(); // never delivered
         if (switches->fail_publish)

@@ -19,6 +19,8 @@ struct faults {
   std::atomic<bool> hang_publish{false};
   std::atomic<bool> fail_snapshots{false};
   std::atomic<bool> hang_snapshots{false};
+  /// Publishes that reached the transport, counted whatever befell them.
+  std::atomic<int> publishes{0};
 };
 
 /// Spawns a faulty transport in front of `inner`.

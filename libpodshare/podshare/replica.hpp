@@ -105,6 +105,9 @@ public:
   /// Tombstones in the writer's state.
   size_t tombstone_count() const noexcept { return tombstones_; }
 
+  /// Distinct writer node ids held, freed ones excluded.
+  size_t origin_count() const noexcept { return origins_.size(); }
+
 private:
   detail::node_ref published() const {
     return published_.load(std::memory_order_seq_cst);

@@ -60,6 +60,20 @@ bytes encode_events(format fmt, const std::vector<event>& changes) {
   return {};
 }
 
+void msgpack_outbox::add(const event& change) {
+  detail::append_msgpack_event(body_, change);
+  ++count_;
+}
+
+bytes msgpack_outbox::take() {
+  bytes result = count_ == 1 ? std::move(body_)
+                             : detail::msgpack_batch(
+                               static_cast<uint32_t>(count_), body_);
+  body_.clear();
+  count_ = 0;
+  return result;
+}
+
 caf::expected<std::vector<event>> decode_events(const uint8_t* data,
                                                 size_t size) {
   switch (sniff(data, size)) {

@@ -36,6 +36,27 @@ const char* to_string(format x);
 /// `encoding/json` does; msgpack carries strings byte for byte.
 bytes encode_events(format fmt, const std::vector<event>& changes);
 
+/// Local changes encoded one by one as they are made, to send later as one
+/// message: a lone change as an event, several as a batch, the same bytes
+/// `encode_events(format::msgpack, ...)` makes of them all at once. msgpack
+/// only: the Go podshare reads JSON and single events only, so changes
+/// bound for it are never joined.
+class msgpack_outbox {
+public:
+  /// Encodes `change` after the ones added before.
+  void add(const event& change);
+
+  /// How many changes wait.
+  size_t size() const noexcept { return count_; }
+
+  /// The message of every change added since the last `take`.
+  bytes take();
+
+private:
+  bytes body_;
+  size_t count_ = 0;
+};
+
 /// Decodes an event or a batch; the format is told by the first byte after
 /// optional ASCII whitespace (`{` or `[`: JSON; a msgpack map or array:
 /// msgpack). Fails with `decode_failed` (not an envelope, wrong field types,

@@ -28,7 +28,7 @@ std::unordered_map<std::string, std::string> make_map() {
 // Baseline 1: the limit for a read.
 void baseline_map_find(benchmark::State& state) {
   static const auto map = make_map();
-  static const auto keys = make_keys();
+  const auto& keys = lookup_keys();
   size_t i = static_cast<size_t>(state.thread_index()) * 7919;
   for (auto _ : state) {
     auto found = map.find(keys[i++ % keys.size()]);
@@ -50,7 +50,7 @@ locked_map& shared_locked_map() {
 
 void baseline_shared_mutex_find(benchmark::State& state) {
   auto& m = shared_locked_map();
-  static const auto keys = make_keys();
+  const auto& keys = lookup_keys();
   size_t i = static_cast<size_t>(state.thread_index()) * 7919;
   for (auto _ : state) {
     std::shared_lock<std::shared_mutex> guard{m.mtx};
@@ -63,7 +63,7 @@ BENCHMARK(baseline_shared_mutex_find)->Threads(1)->Threads(2);
 // Baseline 2 under load: one writer updates the map continuously.
 void baseline_shared_mutex_find_while_writing(benchmark::State& state) {
   auto& m = shared_locked_map();
-  static const auto keys = make_keys();
+  const auto& keys = lookup_keys();
   static std::atomic<bool> stop{false};
   static std::thread writer;
   if (state.thread_index() == 0) {

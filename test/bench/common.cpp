@@ -7,7 +7,9 @@
 #include <caf/send.hpp>
 #include <caf/io/middleman.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <random>
 #include <cstdlib>
 #include <ctime>
 #include <unordered_map>
@@ -22,6 +24,15 @@ std::vector<std::string> make_keys(size_t n) {
     std::snprintf(buf, sizeof(buf), "key:%012zu", i);
     keys.emplace_back(buf);
   }
+  return keys;
+}
+
+const std::vector<std::string>& lookup_keys() {
+  static const auto keys = [] {
+    auto xs = make_keys();
+    std::shuffle(xs.begin(), xs.end(), std::minstd_rand{7});
+    return xs;
+  }();
   return keys;
 }
 

@@ -26,6 +26,12 @@ using string_store = podshare::store<std::string>;
 /// `n` distinct keys of exactly 16 bytes.
 std::vector<std::string> make_keys(size_t n = key_count);
 
+/// The keys of `make_keys()` in a fixed shuffled order, for reads: a
+/// lookup in key order would walk a baseline map's nodes in the order they
+/// were allocated, which the hardware prefetcher turns into a best case
+/// that services reading scattered keys do not get.
+const std::vector<std::string>& lookup_keys();
+
 /// A value of exactly 64 bytes.
 std::string make_value(size_t salt = 0);
 

@@ -60,7 +60,7 @@ private:
 
 void podshare_get(benchmark::State& state) {
   auto& s = read_store();
-  static const auto keys = make_keys();
+  const auto& keys = lookup_keys();
   size_t i = static_cast<size_t>(state.thread_index()) * 7919;
   for (auto _ : state)
     benchmark::DoNotOptimize(s.get(keys[i++ % keys.size()]));
@@ -70,7 +70,7 @@ BENCHMARK(podshare_get)->Threads(1)->Threads(2)->UseRealTime();
 // Reads the value in place: what `find` does in baseline 1.
 void podshare_visit(benchmark::State& state) {
   auto& s = read_store();
-  static const auto keys = make_keys();
+  const auto& keys = lookup_keys();
   size_t i = static_cast<size_t>(state.thread_index()) * 7919;
   for (auto _ : state)
     s.visit(keys[i++ % keys.size()], [](const std::string& value) {
@@ -81,7 +81,7 @@ BENCHMARK(podshare_visit)->Threads(1)->Threads(2)->UseRealTime();
 
 void podshare_visit_while_writing(benchmark::State& state) {
   auto& s = read_store();
-  static const auto keys = make_keys();
+  const auto& keys = lookup_keys();
   static std::unique_ptr<paced_writer> writer;
   static int64_t started = 0;
   if (state.thread_index() == 0) {

@@ -127,6 +127,25 @@ CAF_TEST(a pinned view keeps its state while the writer moves on) {
   CAF_CHECK_EQUAL(value_of(*r, "k0"), "<none>");
 }
 
+CAF_TEST(an origin is kept once and freed with its last entry) {
+  string_replica r;
+  std::string value = "v";
+  r.put("k1", version{1, "writer-a", 1}, &value);
+  r.put("k2", version{1, "writer-a", 2}, &value);
+  r.put("k3", version{1, "writer-b", 1}, &value);
+  r.publish();
+  CAF_CHECK_EQUAL(r.origin_count(), 2u);
+  r.put("k3", version{2, "writer-a", 3}, &value);
+  r.publish();
+  // Still 2: the replaced entry waits two epochs for readers to move on.
+  CAF_CHECK_EQUAL(r.origin_count(), 2u);
+  r.publish();
+  r.publish();
+  CAF_CHECK_EQUAL(r.origin_count(), 1u);
+  CAF_CHECK_EQUAL(r.read("k3", [](const record* x) { return x->version(); }),
+                  (version{2, "writer-a", 3}));
+}
+
 CAF_TEST(keys whose hashes collide completely stay apart) {
   bare_trie bare;
   auto& trie = bare.trie;

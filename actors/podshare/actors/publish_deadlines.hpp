@@ -22,26 +22,27 @@ class publish_deadlines {
 public:
   using time_point = caf::actor_clock::time_point;
 
-  /// What to do when the broadcast times out.
-  using on_timeout = std::function<void(caf::error)>;
+  /// Ends a broadcast: with no error when the transport took it, or why
+  /// it failed (a timeout when the deadline passed first).
+  using on_done = std::function<void(caf::error)>;
 
   /// Tracks a broadcast that must be answered by `deadline`; returns its id.
-  uint64_t add(time_point deadline, on_timeout fail) {
+  uint64_t add(time_point deadline, on_done done) {
     auto id = next_id_++;
-    pending_.emplace(id, pending{deadline, std::move(fail)});
+    pending_.emplace(id, pending{deadline, std::move(done)});
     return id;
   }
 
   /// The transport answered broadcast `id`: stops tracking it and hands back
-  /// its failure handler, or nothing when it had timed out already and the
-  /// answer must be ignored.
-  std::optional<on_timeout> settle(uint64_t id) {
+  /// its handler for the answer, or nothing when it had timed out already
+  /// and the answer must be ignored.
+  std::optional<on_done> settle(uint64_t id) {
     auto i = pending_.find(id);
     if (i == pending_.end())
       return std::nullopt;
-    auto fail = std::move(i->second.fail);
+    auto done = std::move(i->second.done);
     pending_.erase(i);
-    return fail;
+    return done;
   }
 
   /// Fails every broadcast whose deadline is not after `now`; returns the
@@ -50,12 +51,15 @@ public:
     // Ids grow with deadlines (one timeout per store), so the overdue ones
     // are at the front.
     while (!pending_.empty() && pending_.begin()->second.deadline <= now) {
-      auto fail = std::move(pending_.begin()->second.fail);
+      auto done = std::move(pending_.begin()->second.done);
       pending_.erase(pending_.begin());
-      fail(caf::make_error(caf::sec::request_timeout));
+      done(caf::make_error(caf::sec::request_timeout));
     }
     return next_deadline();
   }
+
+  /// Whether no broadcast is pending.
+  bool empty() const noexcept { return pending_.empty(); }
 
   /// The earliest deadline pending, if any.
   std::optional<time_point> next_deadline() const {
@@ -70,7 +74,7 @@ public:
 private:
   struct pending {
     time_point deadline;
-    on_timeout fail;
+    on_done done;
   };
 
   uint64_t next_id_ = 0;

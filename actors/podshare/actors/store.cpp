@@ -94,9 +94,62 @@ void arm_deadline_check(self_pointer self) {
   }
 }
 
-// Dispatches a local write, broadcasts it and answers `reply` once the
-// transport took it; a failed or timed-out broadcast answers
-// `broadcast_failed` while the local write stands.
+void send_broadcast(self_pointer self, broadcast_queue::group group,
+                    bool queued);
+
+// The queued group's broadcast is over: the next group may leave.
+void broadcast_settled(self_pointer self) {
+  auto& queue = self->state.broadcasts;
+  queue.in_flight = false;
+  if (queue.ready())
+    send_broadcast(self, queue.take(), true);
+}
+
+// Runs what waits for the last broadcast to end, if none is pending.
+void check_broadcasts_settled(self_pointer self) {
+  auto& st = self->state;
+  if (!st.deadlines.empty() || st.broadcasts.in_flight
+      || !st.on_broadcasts_settled)
+    return;
+  auto then = std::move(st.on_broadcasts_settled);
+  st.on_broadcasts_settled = nullptr;
+  then();
+}
+
+// Hands `group` to the transport; each of its writes hears how it went,
+// within the transport timeout counted from the group's first write.
+void send_broadcast(self_pointer self, broadcast_queue::group group,
+                    bool queued) {
+  auto& st = self->state;
+  auto finish = [self, queued, writes = std::move(group.writes)](
+                  const caf::error& err) {
+    for (auto& write : writes)
+      write(err);
+    if (queued)
+      broadcast_settled(self);
+    check_broadcasts_settled(self);
+  };
+  auto id = st.deadlines.add(group.since + st.cfg.options.transport_timeout,
+                             finish);
+  arm_deadline_check(self);
+  // No request timeout: `deadlines` keeps it (see publish_deadlines.hpp).
+  self
+    ->request(st.cfg.transport, caf::infinite, publish_atom::value, st.topic,
+              std::move(group.payload))
+    .then(
+      [self, id](ok_atom) {
+        if (auto done = self->state.deadlines.settle(id))
+          (*done)(caf::error{});
+      },
+      [self, id](caf::error& err) {
+        if (auto done = self->state.deadlines.settle(id))
+          (*done)(std::move(err));
+      });
+}
+
+// Dispatches a local write, broadcasts it (now, or with the next group) and
+// answers `reply` once the transport took it; a failed or timed-out
+// broadcast answers `broadcast_failed` while the local write stands.
 template <class Reply>
 caf::result<Reply> finish_write(self_pointer self,
                                 caf::expected<write_outcome> outcome,
@@ -107,28 +160,26 @@ caf::result<Reply> finish_write(self_pointer self,
   dispatch(self, std::move(outcome->events));
   auto promise = self->make_response_promise<Reply>();
   auto stamp = outcome->versions.front().timestamp;
-  auto fail = [self, promise, stamp](caf::error err) mutable {
+  auto done = [self, promise, reply = std::move(reply),
+               stamp](const caf::error& err) mutable {
+    if (!err) {
+      promise.deliver(reply);
+      return;
+    }
     auto failure = caf::make_error(ec::broadcast_failed, describe(err));
     self->state.report(failure);
     self->state.note_broadcast_failure(stamp);
     promise.deliver(std::move(failure));
   };
-  auto id = st.deadlines.add(
-    self->clock().now() + st.cfg.options.transport_timeout, std::move(fail));
-  arm_deadline_check(self);
-  // No request timeout: `deadlines` keeps it (see publish_deadlines.hpp).
-  self
-    ->request(st.cfg.transport, caf::infinite, publish_atom::value, st.topic,
-              std::move(outcome->payload))
-    .then(
-      [self, id, promise, reply](ok_atom) mutable {
-        if (self->state.deadlines.settle(id))
-          promise.deliver(reply);
-      },
-      [self, id](caf::error& err) {
-        if (auto fail = self->state.deadlines.settle(id))
-          (*fail)(std::move(err));
-      });
+  auto now = self->clock().now();
+  if (!st.coalesces_broadcasts()) {
+    send_broadcast(self, {std::move(outcome->payload), {std::move(done)}, now},
+                   false);
+    return promise;
+  }
+  st.broadcasts.wait(std::move(done), now);
+  if (st.broadcasts.ready())
+    send_broadcast(self, st.broadcasts.take(), true);
   return promise;
 }
 
@@ -203,8 +254,12 @@ caf::result<ok_atom> close(self_pointer self, caf::timespan timeout) {
       promise.deliver(std::move(err));
     else
       promise.deliver(ok_atom::value);
-    // Takes the linked helpers along.
-    self->quit(caf::exit_reason::user_shutdown);
+    // Exits (taking the linked helpers along) once the broadcasts of earlier
+    // writes have ended, which their deadlines bound.
+    self->state.on_broadcasts_settled = [self] {
+      self->quit(caf::exit_reason::user_shutdown);
+    };
+    check_broadcasts_settled(self);
   };
   // Watches end first (an exit message could overtake a plain close), then
   // the final snapshot goes out.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "podshare/actors/broadcast_queue.hpp"
 #include "podshare/actors/publish_deadlines.hpp"
 #include "podshare/actors/store_config.hpp"
 #include "podshare/hybrid_clock.hpp"
@@ -11,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,7 +21,8 @@
 namespace podshare::actors {
 
 /// What a write did: the events to hand to watchers and the wire message to
-/// broadcast (empty when nothing goes out).
+/// broadcast. The message is empty when the changes went to the store's
+/// broadcast queue instead (msgpack wire).
 struct write_outcome {
   std::vector<event> events;
   bytes payload;
@@ -85,8 +88,9 @@ struct store_state {
   // -- helpers --------------------------------------------------------------
 
   /// Applies one change under last-write-wins; returns whether the entry
-  /// changed. The applied change goes to `events` for the watchers, if given.
-  bool apply(event change, std::vector<event>* events);
+  /// changed. The applied change moves to `events` for the watchers, if
+  /// given; otherwise `change` is left as it was.
+  bool apply(event& change, std::vector<event>* events);
 
   /// With a merger, joins a set that lost last-write-wins into the live
   /// value it lost to, under that value's version; returns whether the value
@@ -136,6 +140,19 @@ struct store_state {
   std::shared_ptr<std::atomic<bool>> dirty;
   /// The deadlines of broadcasts the transport has not answered yet.
   publish_deadlines deadlines;
+
+  /// Local writes waiting for the broadcast in flight (msgpack wire).
+  broadcast_queue broadcasts;
+
+  /// Runs once no broadcast is pending: a closed store exits only then, so
+  /// that every write hears how its broadcast went.
+  std::function<void()> on_broadcasts_settled;
+
+  /// Whether local writes join the broadcast queue: only with msgpack on
+  /// the wire, since a JSON batch would reach Go peers that cannot read it.
+  bool coalesces_broadcasts() const {
+    return cfg.options.wire == wire::format::msgpack;
+  }
   watcher_registry_actor registry;
   snapshotter_actor snapshotter;
   gc_actor gc;

@@ -97,7 +97,7 @@ caf::error store_state::seed(std::vector<write_item> items) {
   auto timestamp = clock.issue();
   for (auto& change : changes) {
     change.version = version{timestamp, node_id, ++seq};
-    apply(std::move(change), nullptr);
+    apply(change, nullptr);
   }
   publish();
   return caf::none;
@@ -122,12 +122,21 @@ caf::expected<write_outcome> store_state::commit(std::vector<event> changes,
   for (auto& change : changes)
     change.version = version{timestamp, node_id, ++seq};
   write_outcome result;
-  result.payload = wire::encode_events(cfg.options.wire, changes);
+  if (coalesces_broadcasts())
+    for (auto& change : changes)
+      broadcasts.add(change);
+  else
+    result.payload = wire::encode_events(cfg.options.wire, changes);
   result.versions.reserve(changes.size());
   auto* events = event_sink(result.events);
   for (auto& change : changes) {
-    result.versions.push_back(change.version);
-    apply(std::move(change), events);
+    // With no watch the change stays here after `apply`, and the reply can
+    // take its version instead of a copy.
+    if (events != nullptr)
+      result.versions.push_back(change.version);
+    apply(change, events);
+    if (events == nullptr)
+      result.versions.push_back(std::move(change.version));
   }
   detail::counters::add(cfg.counters->writes_local, writes);
   publish();
@@ -172,7 +181,7 @@ std::vector<event> store_state::apply_remote(const bytes& payload) {
   std::vector<event> result;
   auto* events = event_sink(result);
   for (auto& change : changes)
-    apply(std::move(change), events);
+    apply(change, events);
   publish();
   return result;
 }
@@ -200,7 +209,7 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
       }
       change.decoded = std::move(*value);
     }
-    if (apply(std::move(change), sink))
+    if (apply(change, sink))
       ++adopted;
   }
   publish();
@@ -249,7 +258,7 @@ uint64_t store_state::expire(const std::vector<expired_tombstone>& xs) {
 
 // -- helpers ------------------------------------------------------------------
 
-bool store_state::apply(event change, std::vector<event>* events) {
+bool store_state::apply(event& change, std::vector<event>* events) {
   clock.observe(change.version.timestamp);
   auto* current = cfg.map->find(change.key);
   if (current != nullptr) {

@@ -233,6 +233,22 @@ bytes encode_msgpack_events(const std::vector<event>& changes) {
   return buf;
 }
 
+void append_msgpack_event(bytes& out, const event& change) {
+  bytes_writer writer{out};
+  packer pk{writer};
+  pack_event(pk, change);
+}
+
+bytes msgpack_batch(uint32_t count, const bytes& body) {
+  bytes buf;
+  buf.reserve(body.size() + 5);
+  bytes_writer writer{buf};
+  packer pk{writer};
+  pk.pack_array(count);
+  buf.insert(buf.end(), body.begin(), body.end());
+  return buf;
+}
+
 caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
                                                         size_t size) {
   msgpack::object_handle handle;

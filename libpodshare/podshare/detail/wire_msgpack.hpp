@@ -44,6 +44,12 @@ caf::error unpack_whole(const uint8_t* data, size_t size,
 /// Encodes one change as an event map, several as a batch (an array).
 bytes encode_msgpack_events(const std::vector<event>& changes);
 
+/// Appends one change, encoded as an event map, to `out`.
+void append_msgpack_event(bytes& out, const event& change);
+
+/// A batch of `count` events whose maps are `body`, one after another.
+bytes msgpack_batch(uint32_t count, const bytes& body);
+
 /// Decodes a msgpack event map or batch array.
 caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
                                                         size_t size);
