@@ -111,8 +111,13 @@ void hamt::for_each(node_ref root, F&& f) {
     return;
   }
   auto* node = reinterpret_cast<const inner*>(root);
+  auto* kids = children(node);
+  // Leaves are scattered in memory: ask for all of this node's at once so
+  // their cache misses overlap instead of coming one after another.
   for (uint16_t i = 0; i < node->count; ++i)
-    for_each(children(node)[i], f);
+    __builtin_prefetch(reinterpret_cast<const void*>(kids[i] & ~node_ref{1}));
+  for (uint16_t i = 0; i < node->count; ++i)
+    for_each(kids[i], f);
 }
 
 } // namespace podshare::detail
