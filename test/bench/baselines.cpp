@@ -163,7 +163,7 @@ void baseline_caf_request(benchmark::State& state) {
       .receive([](int) {}, [](caf::error&) {});
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
 }
-BENCHMARK(baseline_caf_request)->Arg(0)->Arg(1)->UseRealTime();
+BENCHMARK(baseline_caf_request)->Arg(0)->Arg(1)->Arg(2)->UseRealTime();
 
 } // namespace
 

@@ -51,16 +51,28 @@ caf::actor_system& system(scheduling mode) {
     cfg->load<caf::io::middleman>(); // The Redis transport's sockets.
     return new caf::actor_system{*cfg};
   };
-  if (mode == scheduling::responsive) {
-    static auto* responsive = make(scheduling::responsive);
-    return *responsive;
+  switch (mode) {
+    case scheduling::responsive: {
+      static auto* responsive = make(scheduling::responsive);
+      return *responsive;
+    }
+    case scheduling::on_demand: {
+      static auto* on_demand = make(scheduling::on_demand);
+      return *on_demand;
+    }
+    case scheduling::caf_default:
+      break;
   }
   static auto* by_default = make(scheduling::caf_default);
   return *by_default;
 }
 
 scheduling scheduling_of(const benchmark::State& state) {
-  return state.range(0) == 0 ? scheduling::caf_default : scheduling::responsive;
+  switch (state.range(0)) {
+    case 1: return scheduling::responsive;
+    case 2: return scheduling::on_demand;
+    default: return scheduling::caf_default;
+  }
 }
 
 transport_actor make_transport(scheduling mode) {

@@ -39,8 +39,8 @@ std::string make_value(size_t salt = 0);
 /// created once, on first use.
 caf::actor_system& system(scheduling mode = scheduling::caf_default);
 
-/// The scheduling a benchmark registered with `Arg(0)` (CAF's default) or
-/// `Arg(1)` (responsive) runs under.
+/// The scheduling a benchmark registered with `Arg(0)` (CAF's default),
+/// `Arg(1)` (responsive) or `Arg(2)` (on demand) runs under.
 scheduling scheduling_of(const benchmark::State& state);
 
 /// A fresh memory transport.

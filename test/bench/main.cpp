@@ -120,21 +120,24 @@ void print_summary(const recording_reporter& runs) {
   auto p50 = s.counter("podshare_blocking_set/0/real_time", "p50_us") * 1e3;
   // The blocking-set rows, under each scheduling, against the CAF round trip
   // under the same scheduling and under CAF's default.
-  for (auto mode : {"0", "1"}) {
-    auto set = std::string{"podshare_blocking_set/"} + mode + "/real_time";
-    auto rtt = s.ns(std::string{"baseline_caf_request/"} + mode + "/real_time");
+  const char* mode_names[] = {"CAF default", "responsive", "on-demand"};
+  for (int m = 0; m < 3; ++m) {
+    auto mode = std::to_string(m);
+    auto set = "podshare_blocking_set/" + mode + "/real_time";
+    auto rtt = s.ns("baseline_caf_request/" + mode + "/real_time");
     auto mode_p50 = s.counter(set, "p50_us") * 1e3;
     auto mode_p99 = s.counter(set, "p99_us") * 1e3;
-    auto responsive = std::string{mode} == "1";
-    s.row(responsive ? "blocking set p50 / p99, responsive workers"
-                     : "blocking set p50 / p99, CAF default workers",
+    auto by_default = m == 0;
+    auto label = std::string{"blocking set p50 / p99, "} + mode_names[m]
+                 + " workers";
+    s.row(label.c_str(),
           fmt("%.1f us / ", mode_p50 / 1e3) + fmt("%.1f us", mode_p99 / 1e3),
           fmt("%.0fx spin, ", mode_p50 / spin)
             + fmt("%.2fx CAF rtt", mode_p50 / rtt)
-            + (responsive ? fmt(" (%.2fx default)", mode_p50 / caf_rtt) : ""),
+            + (by_default ? "" : fmt(" (%.2fx default)", mode_p50 / caf_rtt)),
           "<= 20x spin, <= 0.2x CAF rtt");
     for (auto pause : {"4000", "500"}) {
-      auto sporadic = std::string{"podshare_sporadic_set/"} + mode + "/" + pause
+      auto sporadic = "podshare_sporadic_set/" + mode + "/" + pause
                       + "/real_time";
       s.row(
         ("  set, then " + std::string{pause} + " us idle").c_str(),
@@ -146,8 +149,10 @@ void print_summary(const recording_reporter& runs) {
   s.row("  baselines: spin / condvar / CAF rtt",
         fmt("%.2f us / ", spin / 1e3) + fmt("%.1f us / ", condvar / 1e3)
           + fmt("%.1f us", caf_rtt / 1e3)
-          + fmt(" (responsive %.1f us)",
-                s.ns("baseline_caf_request/1/real_time") / 1e3),
+          + fmt(" (responsive %.1f us, ",
+                s.ns("baseline_caf_request/1/real_time") / 1e3)
+          + fmt("on-demand %.1f us)",
+                s.ns("baseline_caf_request/2/real_time") / 1e3),
         "", "");
   s.row("pipelined writes, set_many of 1000",
         fmt("%.2f M writes/s",

@@ -14,7 +14,8 @@ namespace podshare::bench {
 
 namespace {
 
-// Back-to-back blocking sets; Arg(1) under the responsive scheduling.
+// Back-to-back blocking sets; Arg(1) and Arg(2) under the responsive and
+// on-demand schedulings.
 void podshare_blocking_set(benchmark::State& state) {
   auto mode = scheduling_of(state);
   auto s = open("blocking_set", make_transport(mode), {}, mode);
@@ -33,7 +34,7 @@ void podshare_blocking_set(benchmark::State& state) {
   report_percentiles(state, std::move(samples));
   s.close();
 }
-BENCHMARK(podshare_blocking_set)->Arg(0)->Arg(1)->UseRealTime();
+BENCHMARK(podshare_blocking_set)->Arg(0)->Arg(1)->Arg(2)->UseRealTime();
 
 // One blocking set, then a pause of range(1) µs, as a service with light
 // write traffic makes them: the set's latency, and the CPU the whole process
@@ -60,8 +61,10 @@ void podshare_sporadic_set(benchmark::State& state) {
 BENCHMARK(podshare_sporadic_set)
   ->Args({0, 4000})
   ->Args({1, 4000})
+  ->Args({2, 4000})
   ->Args({0, 500})
   ->Args({1, 500})
+  ->Args({2, 500})
   ->UseRealTime();
 
 // The batched facade: one `set_many` of `range(0)` items per call.

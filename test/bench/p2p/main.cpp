@@ -8,8 +8,9 @@
 //   - throughput: N pipelined writes on the parent until the peer's watcher
 //     has seen all of them (the peer confirms with a write of "done").
 //
-//   podshare-p2p-bench [--tls DIR] [--writes N] [--rounds N]
+//   podshare-p2p-bench [--tls DIR] [--on-demand] [--writes N] [--rounds N]
 
+#include "podshare/configure.hpp"
 #include "podshare/net/p2p/configure.hpp"
 #include "podshare/net/p2p/transport.hpp"
 #include "podshare/store.hpp"
@@ -119,11 +120,15 @@ std::vector<int64_t> tcp_ping_pong(uint16_t port, int rounds) {
   return out;
 }
 
+// How both pods' workers wait for work: CAF's default, or on demand.
+scheduling worker_scheduling = scheduling::caf_default;
+
 struct pod {
   pod(const net::p2p_tls& tls, std::vector<std::string> peers,
       const std::string& name) {
     if (auto err = net::configure_p2p(cfg, tls))
       throw std::runtime_error(describe(err));
+    configure(cfg, worker_scheduling);
     sys.emplace(cfg);
     net::p2p_config pcfg;
     pcfg.name = name;
@@ -237,6 +242,8 @@ int run(const char* self_path, const std::string& tls_dir, int writes,
     close(to_child[1]);
     close(from_child[0]);
     std::vector<const char*> args{self_path, "--serve"};
+    if (worker_scheduling == scheduling::on_demand)
+      args.push_back("--on-demand");
     if (!tls_dir.empty()) {
       args.push_back("--tls");
       args.push_back(tls_dir.c_str());
@@ -380,6 +387,8 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--serve")
       serving = true;
+    else if (arg == "--on-demand")
+      worker_scheduling = scheduling::on_demand;
     else if (arg == "--tls" && i + 1 < argc)
       tls_dir = argv[++i];
     else if (arg == "--writes" && i + 1 < argc)
@@ -387,8 +396,8 @@ int main(int argc, char** argv) {
     else if (arg == "--rounds" && i + 1 < argc)
       rounds = std::stoi(argv[++i]);
     else {
-      std::cerr << "usage: podshare-p2p-bench [--tls DIR] [--writes N] "
-                   "[--rounds N]\n";
+      std::cerr << "usage: podshare-p2p-bench [--tls DIR] [--on-demand] "
+                   "[--writes N] [--rounds N]\n";
       return 2;
     }
   }
