@@ -22,8 +22,7 @@ constexpr auto on_demand_steal_period = std::chrono::milliseconds{1};
 void configure(caf::actor_system_config& cfg, scheduling mode) {
   cfg.add_error_category(error_category, render_error);
   switch (mode) {
-    case scheduling::caf_default:
-      break;
+    case scheduling::caf_default: break;
     case scheduling::responsive:
       cfg.set("work-stealing.aggressive-poll-attempts",
               responsive_poll_attempts);

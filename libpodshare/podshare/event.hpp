@@ -32,8 +32,8 @@ struct event {
   /// The value as its codec encoded it; empty for deletes. With a merger this
   /// is the merged value that the store now holds.
   podshare::bytes value;
-  /// The decoded value, shared with the store's map; null for deletes and
-  /// for events that crossed a process boundary.
+  /// The decoded value, shared by every watcher of the event; null for
+  /// deletes and for events that crossed a process boundary.
   std::shared_ptr<const void> decoded;
   /// The version the change carried (origin, timestamp, seq).
   podshare::version version;

@@ -15,30 +15,43 @@ size_t align_up(size_t offset, size_t alignment) {
 
 record* record::make(uint64_t hash, std::string_view key, int64_t timestamp,
                      const detail::interned_origin* origin, uint64_t seq,
-                     const void* value, const value_layout& layout) {
+                     const void* value, const value_layout& layout,
+                     const bytes* raw) {
   size_t size = sizeof(record) + key.size();
   size_t value_offset = 0;
+  size_t raw_offset = 0;
   if (value != nullptr) {
     value_offset = align_up(size, layout.align);
     size = value_offset + layout.size;
+    if (raw != nullptr) {
+      raw_offset = align_up(size, alignof(uint32_t));
+      size = raw_offset + sizeof(uint32_t) + raw->size();
+    }
   }
   void* memory = ::operator new(size);
+  auto* bytes_at = static_cast<char*>(memory);
   auto* x = new (memory) record;
   x->hash_ = hash;
   x->timestamp_ = timestamp;
   x->seq_ = seq;
   x->origin_ = origin;
   x->key_size_ = static_cast<uint32_t>(key.size());
-  std::memcpy(static_cast<char*>(memory) + sizeof(record), key.data(),
-              key.size());
-  if (value != nullptr) {
-    try {
-      layout.copy_construct(static_cast<char*>(memory) + value_offset, value);
-    } catch (...) {
-      ::operator delete(memory);
-      throw;
-    }
-    x->value_offset_ = static_cast<uint32_t>(value_offset);
+  std::memcpy(bytes_at + sizeof(record), key.data(), key.size());
+  if (value == nullptr)
+    return x;
+  try {
+    layout.copy_construct(bytes_at + value_offset, value);
+  } catch (...) {
+    ::operator delete(memory);
+    throw;
+  }
+  x->value_word_ = static_cast<uint32_t>(value_offset);
+  if (raw != nullptr) {
+    auto raw_size = static_cast<uint32_t>(raw->size());
+    std::memcpy(bytes_at + raw_offset, &raw_size, sizeof(raw_size));
+    std::memcpy(bytes_at + raw_offset + sizeof(raw_size), raw->data(),
+                raw->size());
+    x->value_word_ |= raw_flag;
   }
   return x;
 }
@@ -48,6 +61,16 @@ void record::destroy(record* x, const value_layout& layout) noexcept {
     layout.destroy(const_cast<void*>(x->value()));
   x->~record();
   ::operator delete(x);
+}
+
+bytes_view record::raw_value(const value_layout& layout) const noexcept {
+  if ((value_word_ & raw_flag) == 0)
+    return {};
+  auto* at = reinterpret_cast<const char*>(this)
+             + align_up(value_offset() + layout.size, alignof(uint32_t));
+  uint32_t size = 0;
+  std::memcpy(&size, at, sizeof(size));
+  return {reinterpret_cast<const uint8_t*>(at + sizeof(size)), size};
 }
 
 int record::compare_version(const podshare::version& x) const noexcept {

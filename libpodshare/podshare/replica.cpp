@@ -41,20 +41,24 @@ void replica::count(const record& x, int delta) {
   counter = static_cast<size_t>(static_cast<long long>(counter) + delta);
 }
 
-void replica::put(std::string_view key, const version& v, const void* value) {
+void replica::put(std::string_view key, const version& v, const void* value,
+                  const bytes* raw) {
   auto* origin = origins_.acquire(v.origin);
+  auto* old = find(key);
   record* x = nullptr;
   try {
-    x = record::make(hash(key), key, v.timestamp, origin, v.seq, value,
-                     layout_);
+    x = record::make(hash(key), key, v.timestamp, origin, v.seq, value, layout_,
+                     raw);
+    trie_.put(x);
   } catch (...) {
+    if (x != nullptr)
+      record::destroy(x, layout_);
     origins_.release(origin);
     throw;
   }
-  if (auto* old = find(key))
+  if (old != nullptr)
     count(*old, -1);
   count(*x, +1);
-  trie_.put(x);
 }
 
 bool replica::remove(std::string_view key) {

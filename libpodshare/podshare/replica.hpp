@@ -88,8 +88,13 @@ public:
   }
 
   /// Stages the entry of `key`: a copy of `value` (of the replica's value
-  /// type) written at `v`, or a tombstone when `value` is null.
-  void put(std::string_view key, const version& v, const void* value);
+  /// type) written at `v`, or a tombstone when `value` is null. `raw`, if
+  /// given, are encoded bytes to keep beside the value (record::raw_value).
+  void put(std::string_view key, const version& v, const void* value,
+           const bytes* raw = nullptr);
+
+  /// The layout of the replica's values.
+  const value_layout& layout() const noexcept { return layout_; }
 
   /// Stages the removal of `key` (tombstone GC); returns whether it was
   /// there.

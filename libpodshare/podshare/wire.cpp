@@ -66,9 +66,9 @@ void msgpack_outbox::add(const event& change) {
 }
 
 bytes msgpack_outbox::take() {
-  bytes result = count_ == 1 ? std::move(body_)
-                             : detail::msgpack_batch(
-                               static_cast<uint32_t>(count_), body_);
+  bytes result
+    = count_ == 1 ? std::move(body_)
+                  : detail::msgpack_batch(static_cast<uint32_t>(count_), body_);
   body_.clear();
   count_ = 0;
   return result;
@@ -88,9 +88,9 @@ bytes encode_snapshot(format fmt, const std::vector<event>& entries) {
   std::vector<entry_view> views;
   views.reserve(entries.size());
   for (auto& x : entries)
-    views.push_back(entry_view{
-      x.key, x.kind == event_kind::erase ? nullptr : &x.value,
-      x.version.timestamp, x.version.origin, x.version.seq});
+    views.push_back(
+      entry_view{x.key, x.kind == event_kind::erase ? nullptr : &x.value,
+                 x.version.timestamp, x.version.origin, x.version.seq});
   return encode_snapshot(fmt, views);
 }
 

@@ -49,6 +49,9 @@ public:
   /// How many changes wait.
   size_t size() const noexcept { return count_; }
 
+  /// How many bytes they take encoded.
+  size_t byte_size() const noexcept { return body_.size(); }
+
   /// The message of every change added since the last `take`.
   bytes take();
 

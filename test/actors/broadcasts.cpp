@@ -38,19 +38,24 @@ struct fixture : store_fixture {
     return replies;
   }
 
-  // Receives every reply; returns how many carried a version, and counts the
-  // errors equal to `code` in `errors`.
-  template <class Replies>
-  static int versions_in(Replies& replies, int* errors = nullptr,
-                         ec code = ec::broadcast_failed) {
+  // Receives the replies in [first, last); returns how many carried a
+  // version, and counts the `broadcast_failed` errors in `failed`.
+  template <class Iterator>
+  int versions_in(Iterator first, Iterator last, int* failed = nullptr) {
+    CAF_REQUIRE(!self->mailbox().empty());
     int ok = 0;
-    for (auto& reply : replies)
-      reply.receive([&](version) { ++ok; },
-                    [&](caf::error& err) {
-                      if (errors != nullptr && err == code)
-                        ++*errors;
-                    });
+    for (; first != last; ++first)
+      first->receive([&](version) { ++ok; },
+                     [&](caf::error& err) {
+                       if (failed != nullptr && err == ec::broadcast_failed)
+                         ++*failed;
+                     });
     return ok;
+  }
+
+  template <class Replies>
+  int versions_in(Replies& replies, int* failed = nullptr) {
+    return versions_in(replies.begin(), replies.end(), failed);
   }
 
   int set_all(const store_handle& s, const std::vector<std::string>& keys) {
@@ -90,7 +95,7 @@ CAF_TEST(json on the wire sends every write as its own message) {
     CAF_CHECK_EQUAL(get(b, key), std::optional<std::string>{key});
 }
 
-CAF_TEST(writes queued behind a hung broadcast fail within one timeout) {
+CAF_TEST(writes queued behind a hung broadcast hear within two timeouts) {
   auto a = open_faulty("a", wire::format::msgpack);
   auto timeout = a.options.transport_timeout;
   switches->hang_publish = true;
@@ -100,11 +105,20 @@ CAF_TEST(writes queued behind a hung broadcast fail within one timeout) {
   CAF_CHECK_EQUAL(switches->publishes.load(), 1);
   advance_time(timeout);
   consume_messages();
-  // The hung broadcast timed out; the queued group then left, and its
-  // deadline counted from when its writes were queued, so it is overdue too.
+  // The first broadcast timed out; the four writes queued behind it left
+  // then, with a full timeout of their own.
   CAF_CHECK_EQUAL(switches->publishes.load(), 2);
   int failed = 0;
-  CAF_CHECK_EQUAL(versions_in(replies, &failed), 0);
+  CAF_CHECK_EQUAL(versions_in(replies.begin(), replies.begin() + 1, &failed),
+                  0);
+  CAF_CHECK_EQUAL(failed, 1);
+  CAF_CHECK(self->mailbox().empty());
+  advance_time(timeout - 1ms);
+  consume_messages();
+  CAF_CHECK(self->mailbox().empty());
+  advance_time(1ms);
+  consume_messages();
+  CAF_CHECK_EQUAL(versions_in(replies.begin() + 1, replies.end(), &failed), 0);
   CAF_CHECK_EQUAL(failed, 5);
   // Every write stands locally, and the next one goes out at once.
   for (auto& key : five_keys)
@@ -112,6 +126,37 @@ CAF_TEST(writes queued behind a hung broadcast fail within one timeout) {
   switches->hang_publish = false;
   CAF_CHECK(set(a, "later", "w"));
   CAF_CHECK_EQUAL(switches->publishes.load(), 3);
+  CAF_CHECK(call<ok_atom>(a.actor, close_atom::value, caf::timespan{1s}));
+}
+
+CAF_TEST(a full group leaves without waiting for the one in flight) {
+  auto a = open_faulty("a", wire::format::msgpack);
+  switches->hang_publish = true;
+  switches->publishes = 0;
+  auto first = send_sets(a, {"first"});
+  consume_messages();
+  CAF_CHECK_EQUAL(switches->publishes.load(), 1);
+  // Three values of 100 KiB: the third fills a group.
+  std::string big(100 * 1024, 'x');
+  using reply = decltype(self->request(a.actor, caf::infinite, set_atom::value,
+                                       write_item{}));
+  std::vector<reply> replies;
+  for (auto key : {"b1", "b2"})
+    replies.push_back(self->request(a.actor, caf::infinite, set_atom::value,
+                                    write_item{key, encode(big), nullptr}));
+  consume_messages();
+  CAF_CHECK_EQUAL(switches->publishes.load(), 1);
+  replies.push_back(self->request(a.actor, caf::infinite, set_atom::value,
+                                  write_item{"b3", encode(big), nullptr}));
+  consume_messages();
+  CAF_CHECK_EQUAL(switches->publishes.load(), 2);
+  advance_time(a.options.transport_timeout);
+  consume_messages();
+  int failed = 0;
+  CAF_CHECK_EQUAL(versions_in(first, &failed) + versions_in(replies, &failed),
+                  0);
+  CAF_CHECK_EQUAL(failed, 4);
+  switches->hang_publish = false;
   CAF_CHECK(call<ok_atom>(a.actor, close_atom::value, caf::timespan{1s}));
 }
 
@@ -130,12 +175,24 @@ CAF_TEST(a closed store exits only after its writes heard of their broadcast) {
   CAF_CHECK_EQUAL(error_of(set(a, "after", "x")), ec::closed);
   advance_time(timeout);
   consume_messages();
+  advance_time(timeout);
+  consume_messages();
   int failed = 0;
   CAF_CHECK_EQUAL(versions_in(replies, &failed), 0);
   CAF_CHECK_EQUAL(failed, 5);
   // Now it has exited.
   CAF_CHECK_EQUAL(error_of(call<ok_atom>(a.actor, open_atom::value)),
                   caf::sec::request_receiver_down);
+}
+
+CAF_TEST(an empty batch answers at once and broadcasts nothing) {
+  auto a = open_faulty("a", wire::format::msgpack);
+  switches->publishes = 0;
+  auto res = call<std::vector<version>>(a.actor, set_many_atom::value,
+                                        std::vector<write_item>{});
+  CAF_REQUIRE(res);
+  CAF_CHECK(res->empty());
+  CAF_CHECK_EQUAL(switches->publishes.load(), 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

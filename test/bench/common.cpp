@@ -60,8 +60,7 @@ caf::actor_system& system(scheduling mode) {
       static auto* on_demand = make(scheduling::on_demand);
       return *on_demand;
     }
-    case scheduling::caf_default:
-      break;
+    case scheduling::caf_default: break;
   }
   static auto* by_default = make(scheduling::caf_default);
   return *by_default;

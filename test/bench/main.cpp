@@ -128,8 +128,8 @@ void print_summary(const recording_reporter& runs) {
     auto mode_p50 = s.counter(set, "p50_us") * 1e3;
     auto mode_p99 = s.counter(set, "p99_us") * 1e3;
     auto by_default = m == 0;
-    auto label = std::string{"blocking set p50 / p99, "} + mode_names[m]
-                 + " workers";
+    auto label
+      = std::string{"blocking set p50 / p99, "} + mode_names[m] + " workers";
     s.row(label.c_str(),
           fmt("%.1f us / ", mode_p50 / 1e3) + fmt("%.1f us", mode_p99 / 1e3),
           fmt("%.0fx spin, ", mode_p50 / spin)
@@ -137,8 +137,8 @@ void print_summary(const recording_reporter& runs) {
             + (by_default ? "" : fmt(" (%.2fx default)", mode_p50 / caf_rtt)),
           "<= 20x spin, <= 0.2x CAF rtt");
     for (auto pause : {"4000", "500"}) {
-      auto sporadic = "podshare_sporadic_set/" + mode + "/" + pause
-                      + "/real_time";
+      auto sporadic
+        = "podshare_sporadic_set/" + mode + "/" + pause + "/real_time";
       s.row(
         ("  set, then " + std::string{pause} + " us idle").c_str(),
         fmt("p50 %.1f us", s.counter(sporadic, "p50_us")),

@@ -42,8 +42,7 @@ struct bare_trie {
   detail::interned_origin origin{"n", 1};
 
   void put(uint64_t hash, std::string_view key) {
-    trie.put(
-      record::make(hash, key, 1, &origin, 1, nullptr, value_layout{}));
+    trie.put(record::make(hash, key, 1, &origin, 1, nullptr, value_layout{}));
   }
 };
 
@@ -84,8 +83,8 @@ CAF_TEST(the trie agrees with a map model over random operations) {
   r.for_each([&](const record& x) {
     ++seen;
     auto i = model.find(std::string{x.key()});
-    all_match = all_match && i != model.end()
-                && i->second == x.value_as<std::string>();
+    all_match
+      = all_match && i != model.end() && i->second == x.value_as<std::string>();
   });
   CAF_CHECK(all_match);
   CAF_CHECK_EQUAL(seen, model.size());

@@ -3,9 +3,9 @@
 #include "podshare/event.hpp"
 #include "podshare/wire.hpp"
 
-#include <caf/actor_clock.hpp>
 #include <caf/error.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <utility>
 #include <vector>
@@ -17,11 +17,10 @@ namespace podshare::actors {
 /// meanwhile wait here and leave together, as one batch, once the transport
 /// answers. A write at low load leaves at once; under load one message
 /// carries many writes, and the transport and the peers handle one message
-/// instead of many.
+/// instead of many. A group that reaches `max_group_bytes` leaves without
+/// waiting, so a slow transport never makes one message grow without bound.
 class broadcast_queue {
 public:
-  using time_point = caf::actor_clock::time_point;
-
   /// Tells a write how its broadcast went: no error, or why it failed.
   using on_done = std::function<void(const caf::error&)>;
 
@@ -29,40 +28,41 @@ public:
   struct group {
     bytes payload;
     std::vector<on_done> writes;
-    /// When the first of the writes was queued: the broadcast's deadline
-    /// counts from here, so no write waits longer than one timeout.
-    time_point since;
   };
+
+  /// The encoded size at which waiting writes leave even while another
+  /// group is in flight, far below what receivers refuse (the Redis
+  /// transport's `max_message_bytes` is 64 MiB by default).
+  static constexpr size_t max_group_bytes = 256 * 1024;
 
   /// Encodes one change of a write that `wait` will register.
   void add(const event& change) { outbox_.add(change); }
 
-  /// Registers a write whose changes were added, queued at `now`.
-  void wait(on_done done, time_point now) {
-    if (waiting_.empty())
-      since_ = now;
-    waiting_.push_back(std::move(done));
+  /// Registers a write whose changes were added.
+  void wait(on_done done) { waiting_.push_back(std::move(done)); }
+
+  /// Whether waiting writes should leave now: nothing is in flight, or
+  /// they fill a group.
+  bool ready() const noexcept {
+    return !waiting_.empty()
+           && (in_flight == 0 || outbox_.byte_size() >= max_group_bytes);
   }
 
-  /// Whether writes wait and nothing is in flight.
-  bool ready() const noexcept { return !in_flight && !waiting_.empty(); }
-
-  /// Takes every waiting write as one group and marks it in flight.
+  /// Takes every waiting write as one group and counts it in flight.
   group take() {
-    in_flight = true;
-    group result{outbox_.take(), std::move(waiting_), since_};
+    ++in_flight;
+    group result{outbox_.take(), std::move(waiting_)};
     waiting_.clear();
     return result;
   }
 
-  /// A group is in flight: set by `take`, cleared by the store when the
-  /// transport answers or the deadline passes.
-  bool in_flight = false;
+  /// Groups sent and not yet ended: counted by `take`, counted down by the
+  /// store when the transport answers or the deadline passes.
+  unsigned in_flight = 0;
 
 private:
   wire::msgpack_outbox outbox_;
   std::vector<on_done> waiting_;
-  time_point since_;
 };
 
 } // namespace podshare::actors

@@ -26,6 +26,10 @@ built_snapshot snapshotter_state::build(int64_t now) const {
         result.expired.push_back({std::string{x.key()}, x.version()});
         return;
       }
+    } else if (auto raw = x.raw_value(cfg.values->layout);
+               raw.data != nullptr) {
+      // Bytes that hold more than the value re-encodes to travel as they are.
+      value = &values.emplace_back(raw.data, raw.data + raw.size);
     } else {
       auto encoded = cfg.values->encode(x.value());
       if (!encoded) {
@@ -60,11 +64,11 @@ void persist_now(self_pointer self, Done done) {
   st.cfg.dirty->store(false);
   auto built = st.build(st.cfg.options.wall_clock());
   if (built.unencodable > 0)
-    report(self, caf::make_error(ec::encode_failed,
-                                 "snapshot of " + st.cfg.topic + " left out "
-                                   + std::to_string(built.unencodable)
-                                   + " entries: "
-                                   + describe(built.first_failure)));
+    report(self,
+           caf::make_error(ec::encode_failed,
+                           "snapshot of " + st.cfg.topic + " left out "
+                             + std::to_string(built.unencodable)
+                             + " entries: " + describe(built.first_failure)));
   if (!built.expired.empty())
     self->send(caf::actor_cast<store_actor>(st.cfg.store), expire_atom::value,
                std::move(built.expired));

@@ -97,10 +97,10 @@ void arm_deadline_check(self_pointer self) {
 void send_broadcast(self_pointer self, broadcast_queue::group group,
                     bool queued);
 
-// The queued group's broadcast is over: the next group may leave.
+// A queued group's broadcast is over: the next group may leave.
 void broadcast_settled(self_pointer self) {
   auto& queue = self->state.broadcasts;
-  queue.in_flight = false;
+  --queue.in_flight;
   if (queue.ready())
     send_broadcast(self, queue.take(), true);
 }
@@ -108,7 +108,7 @@ void broadcast_settled(self_pointer self) {
 // Runs what waits for the last broadcast to end, if none is pending.
 void check_broadcasts_settled(self_pointer self) {
   auto& st = self->state;
-  if (!st.deadlines.empty() || st.broadcasts.in_flight
+  if (!st.deadlines.empty() || st.broadcasts.in_flight > 0
       || !st.on_broadcasts_settled)
     return;
   auto then = std::move(st.on_broadcasts_settled);
@@ -116,21 +116,22 @@ void check_broadcasts_settled(self_pointer self) {
   then();
 }
 
-// Hands `group` to the transport; each of its writes hears how it went,
-// within the transport timeout counted from the group's first write.
+// Hands `group` to the transport; each of its writes hears how it went
+// within the transport timeout (counted from now: a write that waited behind
+// a hung broadcast hears within two timeouts).
 void send_broadcast(self_pointer self, broadcast_queue::group group,
                     bool queued) {
   auto& st = self->state;
-  auto finish = [self, queued, writes = std::move(group.writes)](
-                  const caf::error& err) {
-    for (auto& write : writes)
-      write(err);
-    if (queued)
-      broadcast_settled(self);
-    check_broadcasts_settled(self);
-  };
-  auto id = st.deadlines.add(group.since + st.cfg.options.transport_timeout,
-                             finish);
+  auto finish
+    = [self, queued, writes = std::move(group.writes)](const caf::error& err) {
+        for (auto& write : writes)
+          write(err);
+        if (queued)
+          broadcast_settled(self);
+        check_broadcasts_settled(self);
+      };
+  auto id = st.deadlines.add(
+    self->clock().now() + st.cfg.options.transport_timeout, std::move(finish));
   arm_deadline_check(self);
   // No request timeout: `deadlines` keeps it (see publish_deadlines.hpp).
   self
@@ -158,6 +159,9 @@ caf::result<Reply> finish_write(self_pointer self,
     return std::move(outcome.error());
   auto& st = self->state;
   dispatch(self, std::move(outcome->events));
+  // An empty batch changed nothing and has nothing to broadcast.
+  if (outcome->versions.empty())
+    return reply;
   auto promise = self->make_response_promise<Reply>();
   auto stamp = outcome->versions.front().timestamp;
   auto done = [self, promise, reply = std::move(reply),
@@ -171,13 +175,12 @@ caf::result<Reply> finish_write(self_pointer self,
     self->state.note_broadcast_failure(stamp);
     promise.deliver(std::move(failure));
   };
-  auto now = self->clock().now();
   if (!st.coalesces_broadcasts()) {
-    send_broadcast(self, {std::move(outcome->payload), {std::move(done)}, now},
+    send_broadcast(self, {std::move(outcome->payload), {std::move(done)}},
                    false);
     return promise;
   }
-  st.broadcasts.wait(std::move(done), now);
+  st.broadcasts.wait(std::move(done));
   if (st.broadcasts.ready())
     send_broadcast(self, st.broadcasts.take(), true);
   return promise;
@@ -256,9 +259,8 @@ caf::result<ok_atom> close(self_pointer self, caf::timespan timeout) {
       promise.deliver(ok_atom::value);
     // Exits (taking the linked helpers along) once the broadcasts of earlier
     // writes have ended, which their deadlines bound.
-    self->state.on_broadcasts_settled = [self] {
-      self->quit(caf::exit_reason::user_shutdown);
-    };
+    self->state.on_broadcasts_settled
+      = [self] { self->quit(caf::exit_reason::user_shutdown); };
     check_broadcasts_settled(self);
   };
   // Watches end first (an exit message could overtake a plain close), then
@@ -313,8 +315,8 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
                                       opts.error_handler, st.watches_ended});
   st.snapshotter = self->spawn<caf::linked>(
     snapshotter,
-    snapshotter_config{st.topic, st.cfg.transport, map, st.cfg.values,
-                       st.dirty, st.cfg.counters, opts, self->address(),
+    snapshotter_config{st.topic, st.cfg.transport, map, st.cfg.values, st.dirty,
+                       st.cfg.counters, opts, self->address(),
                        static_cast<bool>(st.cfg.values->merge)});
   st.gc = self->spawn<caf::linked>(gc, gc_config{map, opts, self->address()});
   auto waiting

@@ -88,9 +88,12 @@ struct store_state {
   // -- helpers --------------------------------------------------------------
 
   /// Applies one change under last-write-wins; returns whether the entry
-  /// changed. The applied change moves to `events` for the watchers, if
-  /// given; otherwise `change` is left as it was.
-  bool apply(event& change, std::vector<event>* events);
+  /// changed. The applied change (with a merger, its merged value) moves to
+  /// `events` for the watchers, if given; otherwise it stays in `change`.
+  /// `keep_bytes`: the replica keeps `change.value` beside the decoded value
+  /// because re-encoding would not give those bytes back.
+  bool apply(event& change, std::vector<event>* events,
+             bool keep_bytes = false);
 
   /// With a merger, joins a set that lost last-write-wins into the live
   /// value it lost to, under that value's version; returns whether the value
@@ -99,8 +102,9 @@ struct store_state {
   bool join_late(const record& current, event& change,
                  std::vector<event>* events);
 
-  /// The encoded form of a live record's value; reports and returns empty
-  /// bytes if the codec fails.
+  /// The encoded form of a live record's value: the bytes it keeps, or its
+  /// value encoded again; reports and returns empty bytes if the codec
+  /// fails.
   bytes encoded_value(const record& x) const;
 
   /// Where applied changes go: nowhere while no watch is active, which saves
@@ -158,9 +162,18 @@ struct store_state {
   gc_actor gc;
 
 private:
-  caf::error decode_values(std::vector<event>& changes) const;
+  // Decodes the values of sets that came without one (from the wire or a
+  // CAF client); returns, per change, whether its bytes hold more than
+  // re-encoding its decoded value gives back (a field unknown to our type).
+  caf::expected<std::vector<bool>>
+  decode_values(std::vector<event>& changes) const;
+
+  // Whether re-encoding the decoded value of a set gives its bytes back.
+  bool round_trips(const event& change) const;
+
   caf::expected<write_outcome> commit(std::vector<event> changes,
-                                      uint64_t writes);
+                                      uint64_t writes,
+                                      const std::vector<bool>& lossy);
 };
 
 /// The store actor of one topic.

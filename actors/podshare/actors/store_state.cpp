@@ -53,10 +53,11 @@ caf::expected<write_outcome> store_state::set(std::vector<write_item> items) {
     change.decoded = std::move(item.decoded);
     changes.push_back(std::move(change));
   }
-  if (auto err = decode_values(changes))
-    return err;
+  auto lossy = decode_values(changes);
+  if (!lossy)
+    return std::move(lossy.error());
   auto n = changes.size();
-  return commit(std::move(changes), n);
+  return commit(std::move(changes), n, *lossy);
 }
 
 caf::expected<write_outcome>
@@ -68,7 +69,7 @@ store_state::erase(const std::vector<std::string>& keys) {
     changes[i].kind = event_kind::erase;
     changes[i].key = keys[i];
   }
-  return commit(std::move(changes), keys.size());
+  return commit(std::move(changes), keys.size(), {});
 }
 
 caf::expected<write_outcome> store_state::try_set(write_item item,
@@ -92,31 +93,42 @@ caf::error store_state::seed(std::vector<write_item> items) {
   for (auto& item : items)
     changes.push_back(
       event{event_kind::set, item.key, item.value, item.decoded, {}});
-  if (auto err = decode_values(changes))
-    return err;
+  auto lossy = decode_values(changes);
+  if (!lossy)
+    return std::move(lossy.error());
   auto timestamp = clock.issue();
-  for (auto& change : changes) {
-    change.version = version{timestamp, node_id, ++seq};
-    apply(change, nullptr);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    changes[i].version = version{timestamp, node_id, ++seq};
+    apply(changes[i], nullptr, (*lossy)[i]);
   }
   publish();
   return caf::none;
 }
 
-caf::error store_state::decode_values(std::vector<event>& changes) const {
-  for (auto& change : changes) {
+caf::expected<std::vector<bool>>
+store_state::decode_values(std::vector<event>& changes) const {
+  std::vector<bool> lossy(changes.size(), false);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    auto& change = changes[i];
     if (change.kind != event_kind::set || change.decoded != nullptr)
       continue;
     auto decoded = cfg.values->decode(change.value.data(), change.value.size());
     if (!decoded)
       return caf::make_error(ec::decode_failed, "value of " + change.key);
     change.decoded = std::move(*decoded);
+    lossy[i] = !round_trips(change);
   }
-  return caf::none;
+  return lossy;
 }
 
-caf::expected<write_outcome> store_state::commit(std::vector<event> changes,
-                                                 uint64_t writes) {
+bool store_state::round_trips(const event& change) const {
+  auto again = cfg.values->encode(change.decoded.get());
+  return again && *again == change.value;
+}
+
+caf::expected<write_outcome>
+store_state::commit(std::vector<event> changes, uint64_t writes,
+                    const std::vector<bool>& lossy) {
   // One timestamp for the batch, a seq per item (spec §4).
   auto timestamp = clock.issue();
   for (auto& change : changes)
@@ -129,12 +141,13 @@ caf::expected<write_outcome> store_state::commit(std::vector<event> changes,
     result.payload = wire::encode_events(cfg.options.wire, changes);
   result.versions.reserve(changes.size());
   auto* events = event_sink(result.events);
-  for (auto& change : changes) {
+  for (size_t i = 0; i < changes.size(); ++i) {
+    auto& change = changes[i];
     // With no watch the change stays here after `apply`, and the reply can
     // take its version instead of a copy.
     if (events != nullptr)
       result.versions.push_back(change.version);
-    apply(change, events);
+    apply(change, events, i < lossy.size() && lossy[i]);
     if (events == nullptr)
       result.versions.push_back(std::move(change.version));
   }
@@ -174,14 +187,15 @@ std::vector<event> store_state::apply_remote(const bytes& payload) {
       }
     }
   }
-  if (auto err = decode_values(changes)) {
-    report(err);
+  auto lossy = decode_values(changes);
+  if (!lossy) {
+    report(lossy.error());
     return {};
   }
   std::vector<event> result;
   auto* events = event_sink(result);
-  for (auto& change : changes)
-    apply(change, events);
+  for (size_t i = 0; i < changes.size(); ++i)
+    apply(changes[i], events, (*lossy)[i]);
   publish();
   return result;
 }
@@ -209,7 +223,8 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
       }
       change.decoded = std::move(*value);
     }
-    if (apply(change, sink))
+    bool lossy = change.kind == event_kind::set && !round_trips(change);
+    if (apply(change, sink, lossy))
       ++adopted;
   }
   publish();
@@ -258,7 +273,8 @@ uint64_t store_state::expire(const std::vector<expired_tombstone>& xs) {
 
 // -- helpers ------------------------------------------------------------------
 
-bool store_state::apply(event& change, std::vector<event>* events) {
+bool store_state::apply(event& change, std::vector<event>* events,
+                        bool keep_bytes) {
   clock.observe(change.version.timestamp);
   auto* current = cfg.map->find(change.key);
   if (current != nullptr) {
@@ -287,8 +303,13 @@ bool store_state::apply(event& change, std::vector<event>* events) {
       report(encoded.error());
   }
   bool tombstone = change.kind == event_kind::erase;
+  // A merged value was encoded from what the replica now holds: its bytes
+  // round-trip whatever the incoming ones held.
+  bool merged = change.kind == event_kind::set && merge && current != nullptr
+                && !current->tombstone();
   cfg.map->put(change.key, change.version,
-               tombstone ? nullptr : change.decoded.get());
+               tombstone ? nullptr : change.decoded.get(),
+               keep_bytes && !merged ? &change.value : nullptr);
   if (events != nullptr)
     events->push_back(std::move(change));
   detail::counters::add(cfg.counters->writes_applied);
@@ -323,6 +344,8 @@ bool store_state::join_late(const record& current, event& change,
 }
 
 bytes store_state::encoded_value(const record& x) const {
+  if (auto raw = x.raw_value(cfg.values->layout); raw.data != nullptr)
+    return bytes(raw.data, raw.data + raw.size);
   auto encoded = cfg.values->encode(x.value());
   if (!encoded) {
     report(encoded.error());

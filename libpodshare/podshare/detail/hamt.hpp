@@ -41,8 +41,7 @@ public:
   // -- reading (any thread, inside an epoch read) ---------------------------
 
   /// Finds `key` below `root`; null if it is not there.
-  static const record* find(node_ref root, uint64_t hash,
-                            std::string_view key);
+  static const record* find(node_ref root, uint64_t hash, std::string_view key);
 
   /// Calls `f(const record&)` for each leaf below `root`.
   template <class F>
@@ -63,7 +62,6 @@ public:
   /// Ends a batch: what follows copies again. Returns the garbage of the
   /// batch for the caller to free once readers have moved on.
   std::vector<garbage> seal();
-
 
 private:
   struct inner;

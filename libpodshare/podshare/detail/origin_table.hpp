@@ -34,8 +34,7 @@ public:
 
 private:
   // Keys view the names they map to.
-  std::unordered_map<std::string_view, std::unique_ptr<interned_origin>>
-    table_;
+  std::unordered_map<std::string_view, std::unique_ptr<interned_origin>> table_;
   // The last origin acquired: a store's own writes all carry the same one.
   interned_origin* last_ = nullptr;
 };
