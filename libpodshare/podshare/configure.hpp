@@ -21,8 +21,9 @@ enum class scheduling {
   /// variable, which work sent from outside the actor system (a facade
   /// call) signals; it looks for work to steal every 1 ms. On our 2-core
   /// machines a blocking write took a fifth of the time and sporadic writes
-  /// a quarter to a third of the CPU of CAF's defaults. The cost: when a busy worker
-  /// loses its core, an idle one may take up to 1 ms to steal its queue.
+  /// a quarter to a third of the CPU of CAF's defaults. The cost: when a
+  /// busy worker loses its core, an idle one may take up to 1 ms to steal
+  /// its queue.
   on_demand,
 };
 
