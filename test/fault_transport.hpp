@@ -4,6 +4,7 @@
 // that fails, a snapshot store that fails or never answers. The store under
 // test cannot tell it from a real backend having a bad day.
 
+#include "fixture.hpp"
 #include "podshare/interfaces.hpp"
 
 #include <caf/actor_system.hpp>
@@ -27,5 +28,11 @@ struct faults {
 transport_actor spawn_fault_transport(caf::actor_system& sys,
                                       transport_actor inner,
                                       std::shared_ptr<faults> switches);
+
+/// The store fixture with a faulty transport in front of its memory one.
+struct fault_fixture : store_fixture {
+  std::shared_ptr<faults> switches = std::make_shared<faults>();
+  transport_actor faulty = spawn_fault_transport(sys, transport, switches);
+};
 
 } // namespace podshare::testing

@@ -86,6 +86,8 @@ outcome watch(json_store& s, podshare::watch_filter filter,
               const watch_limits& limits, std::ostream& out) {
   using clock = std::chrono::steady_clock;
   auto events = s.watch(std::move(filter));
+  if (limits.on_watching)
+    limits.on_watching();
   auto deadline = limits.timeout ? clock::now() + *limits.timeout
                                  : clock::time_point::max();
   uint64_t seen = 0;

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -55,6 +56,9 @@ struct watch_limits {
   std::optional<caf::timespan> timeout;
   /// Set from a signal handler: stop now (a normal end).
   const std::atomic<bool>* stop = nullptr;
+  /// Called once the store has the watch: every event applied from then on
+  /// is seen.
+  std::function<void()> on_watching;
 };
 
 /// Prints one JSON line per event matching `filter`:

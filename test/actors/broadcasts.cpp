@@ -13,10 +13,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct fixture : store_fixture {
-  std::shared_ptr<faults> switches = std::make_shared<faults>();
-  transport_actor faulty = spawn_fault_transport(sys, transport, switches);
-
+struct fixture : fault_fixture {
   store_handle open_faulty(const std::string& node, wire::format fmt) {
     auto opts = make_options(node);
     opts.wire = fmt;

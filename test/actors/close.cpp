@@ -9,16 +9,7 @@ using namespace podshare;
 using namespace podshare::testing;
 using namespace std::chrono_literals;
 
-namespace {
-
-struct fixture : store_fixture {
-  std::shared_ptr<faults> switches = std::make_shared<faults>();
-  transport_actor faulty = spawn_fault_transport(sys, transport, switches);
-};
-
-} // namespace
-
-CAF_TEST_FIXTURE_SCOPE(close_tests, fixture)
+CAF_TEST_FIXTURE_SCOPE(close_tests, fault_fixture)
 
 CAF_TEST(a failing publish returns the broadcast error and the write stands) {
   auto a = open_on("a", faulty);

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <future>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -129,12 +130,13 @@ CAF_TEST(watch with a prefix prints exactly the matching events) {
   watch_limits limits;
   limits.count = 3;
   limits.timeout = caf::timespan{10s};
+  std::promise<void> watching;
+  limits.on_watching = [&] { watching.set_value(); };
   std::thread watcher{[&] {
     res = watch(b, podshare::watch_filter::prefix("user:"), limits, out);
   }};
-  // The watch starts inside the thread: wait until the store counts it.
-  for (int i = 0; i < 1000 && b.stats().watchers_active == 0; ++i)
-    std::this_thread::sleep_for(10ms);
+  // The watch starts inside the thread: write only once the store has it.
+  watching.get_future().wait();
   CAF_CHECK(set(a, "user:1", json("ann")).code == exit_code::ok);
   CAF_CHECK(set(a, "other", json("x")).code == exit_code::ok);
   CAF_CHECK(set(a, "user:2", json("bo")).code == exit_code::ok);
