@@ -159,6 +159,10 @@ CAF_TEST(a partition and its heal converge with no application call) {
   CAF_REQUIRE(
     wait_until([&] { return a.connected().empty() && b.connected().empty(); }));
   CAF_CHECK(a.notices->count(p2p_notice::kind::disconnected) >= 1u);
+  // remove_peer closes the TCP connection, not only the session.
+  CAF_CHECK(wait_until([&] {
+    return tcp_connections_to({a.net.port, b.net.port}) == 0;
+  }));
   sa.set("from_a", "x");
   sb.set("from_b", "y");
   sb.erase("before");

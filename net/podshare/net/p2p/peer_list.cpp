@@ -1,6 +1,7 @@
 #include "podshare/net/p2p/transport_ops.hpp"
 
 #include "podshare/error.hpp"
+#include "podshare/net/p2p/basp_connection.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -29,16 +30,21 @@ void add_target(self_pointer self, const std::string& endpoint) {
 
 void remove_target(self_pointer self, const std::string& endpoint) {
   auto& st = self->state;
-  auto i = st.targets.find(endpoint);
-  if (i == st.targets.end())
+  auto target = st.targets.find(endpoint);
+  if (target == st.targets.end())
     return;
-  auto peer = i->second.peer;
-  st.targets.erase(i);
+  auto peer = target->second.peer;
+  st.targets.erase(target);
   if (auto s = st.session_at(endpoint))
     peer = s->name;
-  if (!peer.empty())
-    close_session(self, peer,
-                  caf::make_error(ec::transport_closed, "peer removed"), true);
+  auto session = st.sessions.find(peer);
+  if (session == st.sessions.end())
+    return;
+  // The connection goes too, or CAF would keep it for the next dial.
+  auto node = session->second.handle.node();
+  close_session(self, peer,
+                caf::make_error(ec::transport_closed, "peer removed"), true);
+  close_basp_connection(self->system(), node);
 }
 
 caf::result<ok_atom> sync_peers(self_pointer self,
