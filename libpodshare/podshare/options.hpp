@@ -37,6 +37,12 @@ struct options {
   size_t watch_buffer = 64;
   /// How long after a write the snapshot is persisted (debounce).
   caf::timespan snapshot_interval = std::chrono::milliseconds{200};
+  /// The share of its time the snapshotter may spend building snapshots
+  /// while writes keep coming: after a build that took `d`, the next starts
+  /// no sooner than `d * (1 / share - 1)` after it ended. Bounds the CPU a
+  /// large map costs, at the price of older snapshots; a share outside (0, 1)
+  /// lifts the bound.
+  double snapshot_cpu_share = 0.2;
   /// How long a tombstone is kept, by its version timestamp.
   caf::timespan tombstone_ttl = std::chrono::hours{24};
   /// How often the GC sweeps expired tombstones; zero disables the tick.

@@ -5,6 +5,8 @@
 #include "fault_transport.hpp"
 #include "fixture.hpp"
 
+#include <cmath>
+
 using namespace podshare;
 using namespace podshare::testing;
 using namespace std::chrono_literals;
@@ -112,6 +114,42 @@ CAF_TEST(building a snapshot reads a pinned view while the store writes) {
     = wire::decode_snapshot(built.payload.data(), built.payload.size());
   CAF_REQUIRE(entries);
   CAF_CHECK_EQUAL(entries->size(), 100u);
+}
+
+CAF_TEST(slow builds space the next snapshots out to their cpu share) {
+  // Encoding a value "takes" 20 ms of the test clock: a build of 5 values
+  // takes 100 ms, so at the default share of 0.2 the next build may start
+  // 400 ms after this one ended, not one snapshot interval after a change.
+  auto values = make_value_ops<std::string>();
+  auto encode = values.encode;
+  auto& now = sched.clock().current_time;
+  values.encode = [encode, &now](const void* x) {
+    now += 20ms;
+    return encode(x);
+  };
+  auto a = open_with("a", make_options("a"), values);
+  for (int i = 0; i < 5; ++i)
+    CAF_CHECK(set(a, "k" + std::to_string(i), "v"));
+  pass(200ms);
+  CAF_REQUIRE_EQUAL(a.counters->read().snapshots, 1u);
+  CAF_CHECK(set(a, "k5", "v"));
+  pass(200ms);
+  CAF_CHECK_EQUAL(a.counters->read().snapshots, 1u);
+  pass(200ms);
+  CAF_CHECK_EQUAL(a.counters->read().snapshots, 2u);
+  CAF_CHECK_EQUAL(stored_snapshot().size(), 6u);
+}
+
+CAF_TEST(the next build waits for the share its predecessor used) {
+  using actors::earliest_next_build;
+  caf::actor_clock::time_point t0{};
+  auto end = t0 + 50ms;
+  CAF_CHECK(earliest_next_build(t0, end, 0.2) == end + 200ms);
+  CAF_CHECK(earliest_next_build(t0, end, 0.5) == end + 50ms);
+  // Outside (0, 1) there is no bound.
+  CAF_CHECK(earliest_next_build(t0, end, 1.0) == end);
+  CAF_CHECK(earliest_next_build(t0, end, 0.0) == end);
+  CAF_CHECK(earliest_next_build(t0, end, std::nan("")) == end);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

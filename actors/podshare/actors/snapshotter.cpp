@@ -46,6 +46,17 @@ built_snapshot snapshotter_state::build(int64_t now) const {
   return result;
 }
 
+caf::actor_clock::time_point
+earliest_next_build(caf::actor_clock::time_point start,
+                    caf::actor_clock::time_point end, double share) {
+  if (!(share > 0.0 && share < 1.0)) // NaN too
+    return end;
+  auto took = std::chrono::duration<double>(end - start);
+  return end
+         + std::chrono::duration_cast<caf::timespan>(took
+                                                     * (1.0 / share - 1.0));
+}
+
 namespace {
 
 using self_pointer = snapshotter_actor::stateful_pointer<snapshotter_state>;
@@ -62,7 +73,10 @@ template <class Done>
 void persist_now(self_pointer self, Done done) {
   auto& st = self->state;
   st.cfg.dirty->store(false);
+  auto start = self->clock().now();
   auto built = st.build(st.cfg.options.wall_clock());
+  st.earliest_build = earliest_next_build(start, self->clock().now(),
+                                          st.cfg.options.snapshot_cpu_share);
   if (built.unencodable > 0)
     report(self,
            caf::make_error(ec::encode_failed,
@@ -156,7 +170,7 @@ snapshotter_actor::behavior_type snapshotter(self_pointer self,
       if (st.scheduled)
         return;
       st.scheduled = true;
-      self->delayed_send(self, st.cfg.options.snapshot_interval,
+      self->delayed_send(self, st.debounce(self->clock().now()),
                          tick_atom::value);
     },
     [=](tick_atom) {

@@ -7,6 +7,7 @@
 #include "podshare/value_ops.hpp"
 
 #include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
@@ -66,6 +67,8 @@ struct snapshotter_state {
   unsigned failures = 0;
   /// Snapshots handed to the transport and not answered yet.
   unsigned in_flight = 0;
+  /// When the next build may start at the earliest (the CPU share bound).
+  caf::actor_clock::time_point earliest_build;
   /// Flushes waiting for every snapshot in flight (and the last change) to
   /// be persisted.
   std::vector<caf::typed_response_promise<ok_atom>> flushes;
@@ -75,7 +78,19 @@ struct snapshotter_state {
   caf::timespan retry_delay() const {
     return cfg.options.snapshot_interval * (1u << std::min(failures, 6u));
   }
+
+  /// The debounce after a change at `now`: the snapshot interval, or longer
+  /// while the last build's share of CPU would otherwise be exceeded.
+  caf::timespan debounce(caf::actor_clock::time_point now) const {
+    return std::max(cfg.options.snapshot_interval, earliest_build - now);
+  }
 };
+
+/// When a build that ran from `start` to `end` lets the next one start, so
+/// that building takes at most `share` of the time.
+caf::actor_clock::time_point
+earliest_next_build(caf::actor_clock::time_point start,
+                    caf::actor_clock::time_point end, double share);
 
 /// The snapshotter of one store.
 snapshotter_actor::behavior_type
