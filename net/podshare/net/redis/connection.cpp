@@ -2,9 +2,11 @@
 
 #include "podshare/error.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/io/network/multiplexer.hpp>
 #include <caf/send.hpp>
 
 #include <algorithm>
@@ -96,6 +98,7 @@ caf::expected<int> connect_within(const std::string& host, uint16_t port,
 }
 
 using adopt_atom = caf::atom_constant<caf::atom("r_adopt")>;
+using close_now_atom = caf::atom_constant<caf::atom("r_closenow")>;
 
 // The broker of one connection. It takes its socket in a message rather than
 // at spawn, so that the scribe is created on the multiplexer's thread,
@@ -103,8 +106,22 @@ using adopt_atom = caf::atom_constant<caf::atom("r_adopt")>;
 caf::behavior pipe(caf::io::broker* self, connection_listener owner,
                    uint64_t tag) {
   auto hdl = std::make_shared<caf::io::connection_handle>();
+  // CAF 0.17 leaks a scribe, and its socket, that is started and closed in
+  // one multiplexer cycle (a link torn down at once): its "read" and "stop
+  // reading" requests cancel out, so the stream never drops its reference
+  // to the scribe. A closure posted from the loop runs after the cycle's
+  // requests took effect, so the close goes through that way.
+  auto closing = std::make_shared<bool>(false);
+  auto close_later = [self, closing] {
+    if (*closing)
+      return;
+    *closing = true;
+    auto me = caf::actor_cast<caf::actor>(self);
+    self->backend().post([me] { caf::anon_send(me, close_now_atom::value); });
+  };
   self->monitor(owner);
-  self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
+  self->set_down_handler(
+    [close_later](const caf::down_msg&) { close_later(); });
   return {
     [=](adopt_atom, int fd) {
       *hdl = self->add_scribe(fd);
@@ -126,7 +143,9 @@ caf::behavior pipe(caf::io::broker* self, connection_listener owner,
       buf.insert(buf.end(), out.begin(), out.end());
       self->flush(*hdl);
     },
-    [=](caf::close_atom) {
+    [=](caf::close_atom) { close_later(); },
+    [=](close_now_atom) {
+      // Graceful: what is still queued is written first.
       self->close(*hdl);
       self->quit();
     },

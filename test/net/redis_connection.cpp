@@ -1,0 +1,89 @@
+#define CAF_SUITE net.redis_connection
+
+#include "podshare/net/redis/connection.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/test/unit_test.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <future>
+#include <vector>
+
+using namespace podshare::net::redis;
+
+namespace {
+
+size_t open_fds() {
+  size_t n = 0;
+  for ([[maybe_unused]] auto& entry :
+       std::filesystem::directory_iterator{"/proc/self/fd"})
+    ++n;
+  return n;
+}
+
+struct fixture {
+  fixture() : sys(init()) {}
+
+  static caf::actor_system_config& init() {
+    static caf::actor_system_config cfg;
+    cfg.load<caf::io::middleman>();
+    return cfg;
+  }
+
+  // Runs after everything the multiplexer had queued when it was called,
+  // including the socket changes of the cycles before.
+  void settle_multiplexer() {
+    std::promise<void> done;
+    sys.middleman().backend().post([&] { done.set_value(); });
+    done.get_future().wait();
+  }
+
+  caf::actor_system sys;
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(redis_connection_tests, fixture)
+
+// CAF 0.17 leaked a scribe (and its socket) when a broker adopted it and
+// closed it in one multiplexer cycle, as a Redis link torn down at once does.
+CAF_TEST(a pipe closed at once releases its socket) {
+  auto owner = sys.spawn([]() -> connection_listener::behavior_type {
+    return {
+      [](connected_atom, uint64_t, int) {},
+      [](dropped_atom, uint64_t, const caf::error&) {},
+      [](data_atom, uint64_t, const podshare::bytes&) {},
+    };
+  });
+  auto before = open_fds();
+  std::vector<int> ours;
+  caf::scoped_actor self{sys};
+  constexpr int pipes = 20;
+  for (int i = 0; i < pipes; ++i) {
+    int fds[2];
+    CAF_REQUIRE_EQUAL(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    ours.push_back(fds[0]);
+    auto pipe = spawn_pipe(sys, owner, fds[1], static_cast<uint64_t>(i));
+    self->monitor(pipe);
+    caf::anon_send(pipe, caf::close_atom::value);
+  }
+  for (int i = 0; i < pipes; ++i)
+    self->receive([](const caf::down_msg&) {});
+  settle_multiplexer();
+  settle_multiplexer();
+  // Only our ends of the socket pairs are still open.
+  CAF_CHECK_EQUAL(open_fds(), before + pipes);
+  for (auto fd : ours)
+    ::close(fd);
+  caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
