@@ -95,6 +95,33 @@ struct entry_view {
 /// @pre Every key occurs once.
 bytes encode_snapshot(format fmt, const std::vector<entry_view>& entries);
 
+/// Encodes a snapshot an entry at a time, in the order a walk over a map
+/// yields them, so that each entry is read while it is in the cache: a
+/// second pass over 100,000 entries scattered in memory missed the cache on
+/// nearly every one. msgpack is written as it comes; the JSON form (for Go
+/// peers) keeps copies and is encoded by `finish`.
+class snapshot_writer {
+public:
+  /// `reserve`: bytes to allocate up front (a guess; the buffer grows).
+  snapshot_writer(format fmt, size_t reserve);
+
+  /// Adds an entry. @pre No entry with the same key was added.
+  void add(const entry_view& x);
+
+  /// Entries added so far.
+  size_t size() const noexcept { return count_; }
+
+  /// The encoded snapshot; the writer is spent.
+  bytes finish();
+
+private:
+  format fmt_;
+  bytes buf_;
+  size_t count_at_ = 0;
+  size_t count_ = 0;
+  std::vector<event> json_entries_;
+};
+
 /// Decodes a snapshot, entries in the order of the message, tombstones as
 /// `erase` changes; the same failures as `decode_events` (`entries` is
 /// required, null means none).

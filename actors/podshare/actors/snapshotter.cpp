@@ -6,20 +6,17 @@
 #include <caf/actor_cast.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include <deque>
-
 namespace podshare::actors {
 
 built_snapshot snapshotter_state::build(int64_t now) const {
   built_snapshot result;
-  std::vector<wire::entry_view> entries;
-  entries.reserve(cfg.counters->keys + cfg.counters->tombstones);
-  // The replica keeps values decoded; their encoded forms live here until
-  // the snapshot is encoded (a deque never moves what it holds).
-  std::deque<bytes> values;
+  // Sized like the last snapshot, which this one most likely resembles.
+  wire::snapshot_writer writer{cfg.options.wire,
+                               cfg.counters->snapshot_bytes + 4096};
   // The view keeps every entry alive until the encoding is done.
   replica::pinned_view view{cfg.map};
   view.for_each([&](const record& x) {
+    bytes encoded;
     const bytes* value = nullptr;
     if (x.tombstone()) {
       if (expired(x.timestamp(), cfg.options.tombstone_ttl, now)) {
@@ -29,20 +26,20 @@ built_snapshot snapshotter_state::build(int64_t now) const {
     } else if (auto raw = x.raw_value(cfg.values->layout);
                raw.data != nullptr) {
       // Bytes that hold more than the value re-encodes to travel as they are.
-      value = &values.emplace_back(raw.data, raw.data + raw.size);
+      encoded.assign(raw.data, raw.data + raw.size);
+      value = &encoded;
+    } else if (auto res = cfg.values->encode(x.value()); res) {
+      encoded = std::move(*res);
+      value = &encoded;
     } else {
-      auto encoded = cfg.values->encode(x.value());
-      if (!encoded) {
-        if (result.unencodable++ == 0)
-          result.first_failure = std::move(encoded.error());
-        return;
-      }
-      value = &values.emplace_back(std::move(*encoded));
+      if (result.unencodable++ == 0)
+        result.first_failure = std::move(res.error());
+      return;
     }
-    entries.push_back(
+    writer.add(
       wire::entry_view{x.key(), value, x.timestamp(), x.origin(), x.seq()});
   });
-  result.payload = wire::encode_snapshot(cfg.options.wire, entries);
+  result.payload = writer.finish();
   return result;
 }
 

@@ -270,6 +270,43 @@ caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
   return result;
 }
 
+// The entry count is a map32 header written last: a walk does not know it
+// up front. msgpack lets any count use the 32-bit form.
+size_t begin_msgpack_snapshot(bytes& buf) {
+  bytes_writer writer{buf};
+  packer pk{writer};
+  pk.pack_map(2);
+  pack_str(pk, "v");
+  pk.pack_uint64(wire::protocol_version);
+  pack_str(pk, "entries");
+  buf.push_back(0xdf); // map32
+  auto count_at = buf.size();
+  buf.insert(buf.end(), 4, 0);
+  return count_at;
+}
+
+void add_msgpack_snapshot_entry(bytes& buf, const wire::entry_view& x) {
+  bytes_writer writer{buf};
+  packer pk{writer};
+  pack_str(pk, x.key);
+  pk.pack_map(4);
+  if (x.tombstone()) {
+    pack_str(pk, "tombstone");
+    pk.pack_true();
+  } else {
+    pack_str(pk, "value");
+    pack_bin(pk, *x.value);
+  }
+  pack_version(pk, x.timestamp, x.origin, x.seq);
+}
+
+void end_msgpack_snapshot(bytes& buf, size_t count_at, size_t count) {
+  auto n = static_cast<uint32_t>(count);
+  for (int i = 0; i < 4; ++i)
+    buf[count_at + static_cast<size_t>(i)]
+      = static_cast<uint8_t>(n >> (24 - 8 * i));
+}
+
 bytes encode_msgpack_snapshot(const std::vector<wire::entry_view>& entries) {
   // Sized up front: growing a buffer of megabytes copies it again and again.
   size_t estimate = 32;
@@ -278,25 +315,10 @@ bytes encode_msgpack_snapshot(const std::vector<wire::entry_view>& entries) {
                 + x.origin.size() + entry_overhead;
   bytes buf;
   buf.reserve(estimate);
-  bytes_writer writer{buf};
-  packer pk{writer};
-  pk.pack_map(2);
-  pack_str(pk, "v");
-  pk.pack_uint64(wire::protocol_version);
-  pack_str(pk, "entries");
-  pk.pack_map(static_cast<uint32_t>(entries.size()));
-  for (const auto& x : entries) {
-    pack_str(pk, x.key);
-    pk.pack_map(4);
-    if (x.tombstone()) {
-      pack_str(pk, "tombstone");
-      pk.pack_true();
-    } else {
-      pack_str(pk, "value");
-      pack_bin(pk, *x.value);
-    }
-    pack_version(pk, x.timestamp, x.origin, x.seq);
-  }
+  auto count_at = begin_msgpack_snapshot(buf);
+  for (const auto& x : entries)
+    add_msgpack_snapshot_entry(buf, x);
+  end_msgpack_snapshot(buf, count_at, entries.size());
   return buf;
 }
 

@@ -54,6 +54,16 @@ bytes msgpack_batch(uint32_t count, const bytes& body);
 caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
                                                         size_t size);
 
+/// Starts a snapshot map in `buf` with room for its entry count; returns
+/// where the count goes.
+size_t begin_msgpack_snapshot(bytes& buf);
+
+/// Appends one entry to a snapshot begun in `buf`.
+void add_msgpack_snapshot_entry(bytes& buf, const wire::entry_view& x);
+
+/// Writes the entry count of a snapshot begun in `buf` at `count_at`.
+void end_msgpack_snapshot(bytes& buf, size_t count_at, size_t count);
+
 /// Encodes a snapshot map, entries in the given order.
 /// @pre Every key occurs once.
 bytes encode_msgpack_snapshot(const std::vector<wire::entry_view>& entries);
