@@ -116,8 +116,12 @@ caf::behavior pipe(caf::io::broker* self, connection_listener owner,
     if (*closing)
       return;
     *closing = true;
-    auto me = caf::actor_cast<caf::actor>(self);
-    self->backend().post([me] { caf::anon_send(me, close_now_atom::value); });
+    // Weak: a closure the loop never runs must not keep the broker alive.
+    auto me = self->address();
+    self->backend().post([me] {
+      if (auto broker = caf::actor_cast<caf::actor>(me))
+        caf::anon_send(broker, close_now_atom::value);
+    });
   };
   self->monitor(owner);
   self->set_down_handler(
