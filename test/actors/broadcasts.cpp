@@ -60,36 +60,38 @@ struct fixture : fault_fixture {
     consume_messages();
     return versions_in(replies);
   }
+
+  // Sets the five keys on a store sending `fmt`, checks that a second store
+  // applied them all, and returns how many publishes carried them.
+  int publishes_for_five_keys(wire::format fmt);
 };
 
 const std::vector<std::string> five_keys = {"k1", "k2", "k3", "k4", "k5"};
+
+int fixture::publishes_for_five_keys(wire::format fmt) {
+  auto a = open_faulty("a", fmt);
+  auto b = open("b");
+  switches->publishes = 0;
+  CAF_CHECK_EQUAL(set_all(a, five_keys), 5);
+  for (auto& key : five_keys)
+    CAF_CHECK_EQUAL(get(b, key), std::optional<std::string>{key});
+  CAF_CHECK_EQUAL(b.counters->read().writes_applied, 5u);
+  CAF_CHECK_EQUAL(b.counters->read().writes_rejected, 0u);
+  return switches->publishes.load();
+}
 
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(broadcast_tests, fixture)
 
 CAF_TEST(writes made while a broadcast is in flight leave as one batch) {
-  auto a = open_faulty("a", wire::format::msgpack);
-  auto b = open("b");
-  switches->publishes = 0;
-  CAF_CHECK_EQUAL(set_all(a, five_keys), 5);
   // The first write leaves at once; the four queued behind it together.
-  CAF_CHECK_EQUAL(switches->publishes.load(), 2);
-  for (auto& key : five_keys)
-    CAF_CHECK_EQUAL(get(b, key), std::optional<std::string>{key});
-  CAF_CHECK_EQUAL(b.counters->read().writes_applied, 5u);
-  CAF_CHECK_EQUAL(b.counters->read().writes_rejected, 0u);
+  CAF_CHECK_EQUAL(publishes_for_five_keys(wire::format::msgpack), 2);
 }
 
 CAF_TEST(json on the wire sends every write as its own message) {
   // The Go podshare reads single JSON events only.
-  auto a = open_faulty("a", wire::format::json);
-  auto b = open("b");
-  switches->publishes = 0;
-  CAF_CHECK_EQUAL(set_all(a, five_keys), 5);
-  CAF_CHECK_EQUAL(switches->publishes.load(), 5);
-  for (auto& key : five_keys)
-    CAF_CHECK_EQUAL(get(b, key), std::optional<std::string>{key});
+  CAF_CHECK_EQUAL(publishes_for_five_keys(wire::format::json), 5);
 }
 
 CAF_TEST(writes queued behind a hung broadcast hear within two timeouts) {
