@@ -149,21 +149,24 @@ void send_broadcast(self_pointer self, broadcast_queue::group group,
 }
 
 // Dispatches a local write, broadcasts it (now, or with the next group) and
-// answers `reply` once the transport took it; a failed or timed-out
-// broadcast answers `broadcast_failed` while the local write stands.
-template <class Reply>
-caf::result<Reply> finish_write(self_pointer self,
-                                caf::expected<write_outcome> outcome,
-                                Reply reply) {
+// answers what `take_reply` takes from the outcome once the transport took
+// it; a failed or timed-out broadcast answers `broadcast_failed` while the
+// local write stands.
+template <class TakeReply>
+auto finish_write(self_pointer self, caf::expected<write_outcome> outcome,
+                  TakeReply take_reply)
+  -> caf::result<decltype(take_reply(*outcome))> {
+  using reply_type = decltype(take_reply(*outcome));
   if (!outcome)
     return std::move(outcome.error());
   auto& st = self->state;
   dispatch(self, std::move(outcome->events));
   // An empty batch changed nothing and has nothing to broadcast.
   if (outcome->versions.empty())
-    return reply;
-  auto promise = self->make_response_promise<Reply>();
+    return take_reply(*outcome);
+  auto promise = self->make_response_promise<reply_type>();
   auto stamp = outcome->versions.front().timestamp;
+  auto reply = take_reply(*outcome);
   auto done = [self, promise, reply = std::move(reply),
                stamp](const caf::error& err) mutable {
     if (!err) {
@@ -188,14 +191,17 @@ caf::result<Reply> finish_write(self_pointer self,
 
 caf::result<version> finish_single(self_pointer self,
                                    caf::expected<write_outcome> outcome) {
-  auto reply = outcome ? outcome->versions.front() : version{};
-  return finish_write(self, std::move(outcome), reply);
+  return finish_write(self, std::move(outcome), [](write_outcome& x) {
+    return x.versions.empty() ? version{} : std::move(x.versions.front());
+  });
 }
 
+// The versions move into the reply: a batch of 1,000 copied them, one
+// allocation for each origin.
 caf::result<std::vector<version>>
 finish_batch(self_pointer self, caf::expected<write_outcome> outcome) {
-  auto reply = outcome ? outcome->versions : std::vector<version>{};
-  return finish_write(self, std::move(outcome), std::move(reply));
+  return finish_write(self, std::move(outcome),
+                      [](write_outcome& x) { return std::move(x.versions); });
 }
 
 std::vector<write_item> one(write_item item) {
