@@ -101,10 +101,22 @@ void fill(string_store& s, const std::vector<std::string>& keys) {
   }
 }
 
-int64_t process_cpu_ns() {
+namespace {
+
+int64_t cpu_ns(clockid_t clock) {
   timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  clock_gettime(clock, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+} // namespace
+
+int64_t process_cpu_ns() {
+  return cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+int64_t thread_cpu_ns() {
+  return cpu_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 void measure_remote_watch(benchmark::State& state, string_store a,

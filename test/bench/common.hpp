@@ -64,6 +64,9 @@ inline int64_t now_ns() {
 /// CPU time of the whole process, in nanoseconds.
 int64_t process_cpu_ns();
 
+/// CPU time of the calling thread, in nanoseconds.
+int64_t thread_cpu_ns();
+
 /// Measures, per iteration, a write of key "hot" sent to `a` until the
 /// event reaches a blocking watcher of `b`; reports p50 and p99, then closes
 /// both stores.

@@ -4,10 +4,12 @@
 
 #include "common.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -114,6 +116,14 @@ void print_summary(const recording_reporter& runs) {
             s.counter("podshare_visit_while_writing/real_time/threads:2",
                       "writes_per_s")),
         "", "~100,000");
+  auto write_side = s.counter(
+    "podshare_visit_while_writing/real_time/threads:2", "write_side_cores");
+  auto cores = static_cast<double>(std::thread::hardware_concurrency());
+  s.row("  cores used beside the readers meanwhile",
+        fmt("%.2f of ", write_side) + fmt("%.0f", cores),
+        fmt("readers capped at %.0f%% of idle",
+            100 * std::min(1.0, (cores - write_side) / 2)),
+        "(the machine's share)");
   auto spin = s.ns("baseline_spin_handoff/real_time");
   auto condvar = s.ns("baseline_condvar_handoff/real_time");
   auto caf_rtt = s.ns("baseline_caf_request/0/real_time");
@@ -165,6 +175,20 @@ void print_summary(const recording_reporter& runs) {
         s.counter("podshare_pipelined_sets/1000/real_time", "items_per_second")
           / 1e6),
     "", ">= 1 M/s");
+  auto store_work = s.counter("store_work_set_batch/1000", "items_per_second");
+  auto facade_work
+    = s.counter("store_work_facade_batch/1000", "items_per_second");
+  s.row("  store's own work, set of 1000, no actors",
+        fmt("%.2f M writes/s", store_work / 1e6),
+        fmt("%.2f us per write", 1e6 / store_work), "(a bound on the above)");
+  s.row("  facade's encoding of 1000",
+        fmt("%.2f M writes/s", facade_work / 1e6),
+        fmt("%.2f us per write", 1e6 / facade_work), "");
+  auto receive_work
+    = s.counter("store_work_apply_remote/1000", "items_per_second");
+  s.row("  receiving store's work, batch of 1000",
+        fmt("%.2f M writes/s", receive_work / 1e6),
+        fmt("%.2f us per write", 1e6 / receive_work), "(bounds replication)");
   auto remote50
     = s.counter("podshare_write_to_remote_watch/real_time", "p50_us") * 1e3;
   auto remote99

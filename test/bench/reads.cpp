@@ -79,24 +79,43 @@ void podshare_visit(benchmark::State& state) {
 }
 BENCHMARK(podshare_visit)->Threads(1)->Threads(2)->UseRealTime();
 
+// Also reports how many cores everything but the readers used meanwhile
+// (the writer thread, the store, CAF's workers): on a machine with fewer
+// cores than readers plus that, the readers' share of idle is capped at
+// (cores - write side) / readers whatever the read path costs.
 void podshare_visit_while_writing(benchmark::State& state) {
   auto& s = read_store();
   const auto& keys = lookup_keys();
   static std::unique_ptr<paced_writer> writer;
   static int64_t started = 0;
+  static int64_t process_cpu_at_start = 0;
+  static std::atomic<int64_t> readers_cpu{0};
+  static std::atomic<int> readers_done{0};
   if (state.thread_index() == 0) {
+    readers_cpu = 0;
+    readers_done = 0;
     writer = std::make_unique<paced_writer>(s, 100000);
     started = now_ns();
+    process_cpu_at_start = process_cpu_ns();
   }
   size_t i = static_cast<size_t>(state.thread_index()) * 7919;
+  auto thread_cpu_at_start = thread_cpu_ns();
   for (auto _ : state)
     s.visit(keys[i++ % keys.size()], [](const std::string& value) {
       benchmark::DoNotOptimize(value.data());
     });
+  readers_cpu += thread_cpu_ns() - thread_cpu_at_start;
+  ++readers_done;
   if (state.thread_index() == 0) {
-    auto seconds = static_cast<double>(now_ns() - started) / 1e9;
+    while (readers_done < state.threads())
+      std::this_thread::yield();
+    auto wall = static_cast<double>(now_ns() - started);
+    auto process_cpu
+      = static_cast<double>(process_cpu_ns() - process_cpu_at_start);
     state.counters["writes_per_s"]
-      = static_cast<double>(writer->written()) / seconds;
+      = static_cast<double>(writer->written()) / (wall / 1e9);
+    state.counters["write_side_cores"]
+      = (process_cpu - static_cast<double>(readers_cpu.load())) / wall;
     writer.reset();
   }
 }

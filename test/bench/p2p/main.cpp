@@ -2,6 +2,9 @@
 // as the peer (`--serve`), then measures, plaintext or with mutual TLS:
 //   - raw TCP: 64-byte ping-pong round trips between the same two processes
 //     (the limit);
+//   - bare CAF: request/response round trips to an actor in the peer that
+//     replies at once, over a BASP connection of its own (TLS when the
+//     pods use it): what any transport on CAF's network layer starts from;
 //   - echo: a write of key "ping" on the parent, which the peer's watcher
 //     sees and answers with a write of "pong", which the parent's watcher
 //     sees: two write-to-remote-watch hops; half of it estimates one hop;
@@ -17,6 +20,9 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -38,6 +44,7 @@
 #include <unordered_map>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -123,12 +130,78 @@ std::vector<int64_t> tcp_ping_pong(uint16_t port, int rounds) {
 // How both pods' workers wait for work: CAF's default, or on demand.
 scheduling worker_scheduling = scheduling::caf_default;
 
+// An actor system set up as the pods' are: BASP, TLS if `tls` has files.
+void configure_like_a_pod(caf::actor_system_config& cfg,
+                          const net::p2p_tls& tls) {
+  if (auto err = net::configure_p2p(cfg, tls))
+    throw std::runtime_error(describe(err));
+  configure(cfg, worker_scheduling);
+}
+
+// The actor that accepts BASP connections: TLS's when the pods use it.
+caf::io::middleman_actor middleman_of(caf::actor_system& sys,
+                                      const net::p2p_tls& tls) {
+  return tls.enabled() ? sys.openssl_manager().actor_handle()
+                       : sys.middleman().actor_handle();
+}
+
+// Publishes an actor that answers every number at once; returns its port.
+uint16_t start_caf_echo(caf::actor_system& sys, const net::p2p_tls& tls) {
+  auto echo = sys.spawn(
+    []() -> caf::behavior { return {[](uint64_t x) { return x; }}; });
+  caf::scoped_actor self{sys};
+  uint16_t port = 0;
+  self
+    ->request(middleman_of(sys, tls), std::chrono::seconds{30},
+              caf::publish_atom::value, uint16_t{0},
+              caf::actor_cast<caf::strong_actor_ptr>(echo),
+              std::set<std::string>{}, std::string{"127.0.0.1"}, true)
+    .receive([&](uint16_t x) { port = x; },
+             [&](caf::error& err) {
+               throw std::runtime_error("cannot publish the CAF echo: "
+                                        + sys.render(err));
+             });
+  return port;
+}
+
+// Round trips to the CAF echo at `port`, from an actor system of its own:
+// a second node, so its connection cannot meet the pods' one.
+std::vector<int64_t> caf_round_trips(const net::p2p_tls& tls, uint16_t port,
+                                     int rounds) {
+  caf::actor_system_config cfg;
+  configure_like_a_pod(cfg, tls);
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  caf::actor echo;
+  self
+    ->request(middleman_of(sys, tls), std::chrono::seconds{30},
+              caf::connect_atom::value, std::string{"127.0.0.1"}, port)
+    .receive(
+      [&](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
+        echo = caf::actor_cast<caf::actor>(std::move(ptr));
+      },
+      [&](caf::error& err) {
+        throw std::runtime_error("cannot reach the CAF echo: "
+                                 + sys.render(err));
+      });
+  std::vector<int64_t> out;
+  for (int i = 0; i < rounds; ++i) {
+    auto t0 = clk::now();
+    bool answered = false;
+    self->request(echo, std::chrono::seconds{10}, static_cast<uint64_t>(i))
+      .receive([&](uint64_t) { answered = true; }, [](caf::error&) {});
+    if (!answered)
+      break;
+    out.push_back(since_ns(t0));
+  }
+  self->send_exit(echo, caf::exit_reason::user_shutdown);
+  return out;
+}
+
 struct pod {
   pod(const net::p2p_tls& tls, std::vector<std::string> peers,
       const std::string& name) {
-    if (auto err = net::configure_p2p(cfg, tls))
-      throw std::runtime_error(describe(err));
-    configure(cfg, worker_scheduling);
+    configure_like_a_pod(cfg, tls);
     sys.emplace(cfg);
     net::p2p_config pcfg;
     pcfg.name = name;
@@ -181,7 +254,9 @@ net::p2p_tls tls_in(const std::string& dir) {
 int serve(const std::string& tls_dir) {
   pod p{tls_in(tls_dir), {}, "peer"};
   auto tcp = start_echo_server();
-  std::cout << "ready " << p.net.port << " " << tcp << std::endl;
+  auto caf_echo = start_caf_echo(*p.sys, tls_in(tls_dir));
+  std::cout << "ready " << p.net.port << " " << tcp << " " << caf_echo
+            << std::endl;
   // Counts raw messages on topic "raw"; an empty payload is the end marker,
   // answered by writing "rawdone" = the count.
   auto store = p.st->actor();
@@ -258,13 +333,20 @@ int run(const char* self_path, const std::string& tls_dir, int writes,
   char line[128] = {0};
   unsigned p2p_port = 0;
   unsigned tcp_port = 0;
+  unsigned caf_port = 0;
   if (fgets(line, sizeof(line), in) == nullptr
-      || sscanf(line, "ready %u %u", &p2p_port, &tcp_port) != 2) {
+      || sscanf(line, "ready %u %u %u", &p2p_port, &tcp_port, &caf_port) != 3) {
     std::cerr << "peer did not start\n";
     return 1;
   }
   auto mode = tls_dir.empty() ? "plaintext" : "tls";
   auto tcp = tcp_ping_pong(static_cast<uint16_t>(tcp_port), rounds);
+  auto caf_rtt
+    = caf_round_trips(tls_in(tls_dir), static_cast<uint16_t>(caf_port), rounds);
+  if (caf_rtt.empty()) {
+    std::cerr << "the CAF echo did not answer\n";
+    return 1;
+  }
   {
     pod p{tls_in(tls_dir), {"127.0.0.1:" + std::to_string(p2p_port)}, "main"};
     auto deadline = clk::now() + std::chrono::seconds{30};
@@ -288,6 +370,10 @@ int run(const char* self_path, const std::string& tls_dir, int writes,
     }
     std::printf("%-9s raw TCP ping-pong (64 B): p50 %.1f us, p99 %.1f us\n",
                 mode, pct_us(tcp, 0.5), pct_us(tcp, 0.99));
+    std::printf("%-9s bare CAF request/response: p50 %.1f us, p99 %.1f us; "
+                "one way ~ p50 %.1f us\n",
+                mode, pct_us(caf_rtt, 0.5), pct_us(caf_rtt, 0.99),
+                pct_us(caf_rtt, 0.5) / 2);
     std::printf("%-9s echo (write->remote watch->write->watch): p50 %.1f us, "
                 "p99 %.1f us; one hop ~ p50 %.1f us\n",
                 mode, pct_us(echo, 0.5), pct_us(echo, 0.99),
