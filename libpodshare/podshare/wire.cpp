@@ -61,15 +61,28 @@ bytes encode_events(format fmt, const std::vector<event>& changes) {
 }
 
 void msgpack_outbox::add(const event& change) {
+  if (count_ == 0)
+    detail::begin_msgpack_batch(body_);
   detail::append_msgpack_event(body_, change);
   ++count_;
 }
 
 bytes msgpack_outbox::take() {
-  bytes result
-    = count_ == 1 ? std::move(body_)
-                  : detail::msgpack_batch(static_cast<uint32_t>(count_), body_);
-  body_.clear();
+  bytes result;
+  if (count_ == 1) {
+    // A lone change leaves as an event; the buffer stays for the next.
+    result.assign(body_.begin() + detail::msgpack_batch_header_size,
+                  body_.end());
+    body_.clear();
+  } else if (count_ > 1) {
+    // The batch leaves without a copy; the next one gets this one's size
+    // up front rather than growing to it again.
+    detail::end_msgpack_batch(body_, static_cast<uint32_t>(count_));
+    auto capacity = body_.size();
+    result = std::move(body_);
+    body_ = bytes{};
+    body_.reserve(capacity);
+  }
   count_ = 0;
   return result;
 }

@@ -3,6 +3,7 @@
 #include "podshare/error.hpp"
 #include "podshare/wire.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <limits>
@@ -206,8 +207,18 @@ caf::error unpack_whole(const uint8_t* data, size_t size,
   msgpack::unpack_limit limit{size, size, size, size, size, max_msgpack_depth};
   size_t offset = 0;
   try {
-    out = msgpack::unpack(reinterpret_cast<const char*>(data), size, offset,
-                          nullptr, nullptr, limit);
+    // msgpack-cxx's default zone starts with an 8 KiB chunk, even for a
+    // 64-byte value, and grows by more of them; strings, binaries and
+    // extensions are referenced rather than copied in, so a chunk of twice
+    // the input holds a typical message's objects in one allocation.
+    auto chunk = std::min(2 * size + 256, size_t{1} << 20);
+    msgpack::unique_ptr<msgpack::zone> zone{new msgpack::zone(chunk)};
+    bool referenced = false;
+    auto obj = msgpack::unpack(
+      *zone, reinterpret_cast<const char*>(data), size, offset, referenced,
+      [](msgpack::type::object_type, size_t, void*) { return true; }, nullptr,
+      limit);
+    out = msgpack::object_handle{obj, std::move(zone)};
   } catch (const msgpack::insufficient_bytes&) {
     return fail("truncated msgpack");
   } catch (const std::exception& ex) {
@@ -221,15 +232,14 @@ caf::error unpack_whole(const uint8_t* data, size_t size,
 bytes encode_msgpack_events(const std::vector<event>& changes) {
   bytes buf;
   buf.reserve(estimated_size(changes));
-  bytes_writer writer{buf};
-  packer pk{writer};
   if (changes.size() == 1) {
-    pack_event(pk, changes.front());
-  } else {
-    pk.pack_array(static_cast<uint32_t>(changes.size()));
-    for (const auto& x : changes)
-      pack_event(pk, x);
+    append_msgpack_event(buf, changes.front());
+    return buf;
   }
+  begin_msgpack_batch(buf);
+  for (const auto& x : changes)
+    append_msgpack_event(buf, x);
+  end_msgpack_batch(buf, static_cast<uint32_t>(changes.size()));
   return buf;
 }
 
@@ -239,14 +249,14 @@ void append_msgpack_event(bytes& out, const event& change) {
   pack_event(pk, change);
 }
 
-bytes msgpack_batch(uint32_t count, const bytes& body) {
-  bytes buf;
-  buf.reserve(body.size() + 5);
-  bytes_writer writer{buf};
-  packer pk{writer};
-  pk.pack_array(count);
-  buf.insert(buf.end(), body.begin(), body.end());
-  return buf;
+void begin_msgpack_batch(bytes& buf) {
+  buf.insert(buf.end(), msgpack_batch_header_size, 0);
+}
+
+void end_msgpack_batch(bytes& buf, uint32_t count) {
+  buf[0] = 0xdd; // array32
+  for (size_t i = 0; i < 4; ++i)
+    buf[1 + i] = static_cast<uint8_t>(count >> (24 - 8 * i));
 }
 
 caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,

@@ -24,6 +24,13 @@ struct bytes_writer {
 
   void write(const char* data, size_t size) {
     auto first = reinterpret_cast<const uint8_t*>(data);
+    // Most writes are a type byte and a length: a range insert costs
+    // several times what pushing those few bytes does, when they fit.
+    if (size <= 8 && out.capacity() - out.size() >= size) {
+      for (size_t i = 0; i < size; ++i)
+        out.push_back(first[i]);
+      return;
+    }
     out.insert(out.end(), first, first + size);
   }
 };
@@ -35,7 +42,8 @@ constexpr size_t max_msgpack_depth = 128;
 /// throws. msgpack-cxx allocates an array's or map's elements when it reads
 /// the header, so the element counts are capped by `size` (every element
 /// takes at least one byte): a forged length cannot allocate more than a
-/// small multiple of the input.
+/// small multiple of the input. Strings, binaries and extensions in `out`
+/// point into `data`: `out` is valid only while `data` is.
 /// @returns `ec::decode_failed` with a reason on truncated, malformed or
 ///          overlong input.
 caf::error unpack_whole(const uint8_t* data, size_t size,
@@ -47,8 +55,18 @@ bytes encode_msgpack_events(const std::vector<event>& changes);
 /// Appends one change, encoded as an event map, to `out`.
 void append_msgpack_event(bytes& out, const event& change);
 
-/// A batch of `count` events whose maps are `body`, one after another.
-bytes msgpack_batch(uint32_t count, const bytes& body);
+/// The bytes `begin_msgpack_batch` reserves for a batch's array header.
+constexpr size_t msgpack_batch_header_size = 5;
+
+/// Starts a batch in the empty `buf` with room for its array header, which
+/// `end_msgpack_batch` fills in once the count is known. The header is
+/// always an array32 (valid msgpack, if not the shortest form), so that a
+/// batch is encoded in one pass and never copied to put a header in front.
+void begin_msgpack_batch(bytes& buf);
+
+/// Writes the header of the batch that `begin_msgpack_batch` started in
+/// `buf`, which now holds `count` event maps after it.
+void end_msgpack_batch(bytes& buf, uint32_t count);
 
 /// Decodes a msgpack event map or batch array.
 caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
