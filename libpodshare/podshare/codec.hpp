@@ -189,13 +189,13 @@ value_ops make_value_ops(std::function<T(const T&, const T&)> merger = {}) {
     auto decoded = Codec::decode(data, size);
     if (!decoded)
       return std::move(decoded.error());
-    return erased_value{std::make_shared<const T>(std::move(*decoded))};
+    return make_erased<T>(std::move(*decoded));
   };
   if (merger) {
     result.merge = [merger = std::move(merger)](const void* current,
                                                 const void* incoming) {
-      return erased_value{std::make_shared<const T>(merger(
-        *static_cast<const T*>(current), *static_cast<const T*>(incoming)))};
+      return make_erased<T>(merger(*static_cast<const T*>(current),
+                                   *static_cast<const T*>(incoming)));
     };
   }
   return result;

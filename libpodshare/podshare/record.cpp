@@ -16,7 +16,7 @@ size_t align_up(size_t offset, size_t alignment) {
 record* record::make(uint64_t hash, std::string_view key, int64_t timestamp,
                      const detail::interned_origin* origin, uint64_t seq,
                      const void* value, const value_layout& layout,
-                     const bytes* raw) {
+                     const bytes* raw, value_transfer transfer) {
   size_t size = sizeof(record) + key.size();
   size_t value_offset = 0;
   size_t raw_offset = 0;
@@ -40,7 +40,10 @@ record* record::make(uint64_t hash, std::string_view key, int64_t timestamp,
   if (value == nullptr)
     return x;
   try {
-    layout.copy_construct(bytes_at + value_offset, value);
+    if (transfer == value_transfer::move && layout.move_construct != nullptr)
+      layout.move_construct(bytes_at + value_offset, const_cast<void*>(value));
+    else
+      layout.copy_construct(bytes_at + value_offset, value);
   } catch (...) {
     ::operator delete(memory);
     throw;

@@ -33,15 +33,18 @@ public:
   record(const record&) = delete;
   record& operator=(const record&) = delete;
 
-  /// Makes a record for `key`, copying `value` (a value of `layout`) in;
-  /// a null `value` makes a tombstone. `raw`, if given, are encoded bytes to
-  /// keep beside the value. The record keeps `origin` but does not take a
-  /// reference to it: the replica counts references.
-  /// @pre `key` and `raw` are shorter than 2 GiB.
+  /// Makes a record for `key`, copying `value` (a value of `layout`) in,
+  /// or moving it under `value_transfer::move`; a null `value` makes a
+  /// tombstone. `raw`, if given, are encoded bytes to keep beside the value.
+  /// The record keeps `origin` but does not take a reference to it: the
+  /// replica counts references.
+  /// @pre `key` and `raw` are shorter than 2 GiB; to move, `value` points
+  ///      to an object that is not const.
   static record* make(uint64_t hash, std::string_view key, int64_t timestamp,
                       const detail::interned_origin* origin, uint64_t seq,
                       const void* value, const value_layout& layout,
-                      const bytes* raw = nullptr);
+                      const bytes* raw = nullptr,
+                      value_transfer transfer = value_transfer::copy);
 
   /// Destroys a record that `make` built with the same layout.
   static void destroy(record* x, const value_layout& layout) noexcept;

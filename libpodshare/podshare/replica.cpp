@@ -42,13 +42,14 @@ void replica::count(const record& x, int delta) {
 }
 
 void replica::put(std::string_view key, const version& v, const void* value,
-                  const bytes* raw) {
+                  const bytes* raw, value_transfer transfer) {
   auto* origin = origins_.acquire(v.origin);
-  auto* old = find(key);
+  auto key_hash = hash(key);
+  auto* old = detail::hamt::find(trie_.root(), key_hash, key);
   record* x = nullptr;
   try {
-    x = record::make(hash(key), key, v.timestamp, origin, v.seq, value, layout_,
-                     raw);
+    x = record::make(key_hash, key, v.timestamp, origin, v.seq, value, layout_,
+                     raw, transfer);
     trie_.put(x);
   } catch (...) {
     if (x != nullptr)

@@ -87,11 +87,13 @@ public:
     return detail::hamt::find(trie_.root(), hash(key), key);
   }
 
-  /// Stages the entry of `key`: a copy of `value` (of the replica's value
-  /// type) written at `v`, or a tombstone when `value` is null. `raw`, if
-  /// given, are encoded bytes to keep beside the value (record::raw_value).
+  /// Stages the entry of `key`: `value` (of the replica's value type),
+  /// copied or moved as `transfer` says, written at `v`, or a tombstone when
+  /// `value` is null. `raw`, if given, are encoded bytes to keep beside the
+  /// value (record::raw_value).
   void put(std::string_view key, const version& v, const void* value,
-           const bytes* raw = nullptr);
+           const bytes* raw = nullptr,
+           value_transfer transfer = value_transfer::copy);
 
   /// The layout of the replica's values.
   const value_layout& layout() const noexcept { return layout_; }

@@ -205,7 +205,7 @@ private:
     if (!encoded)
       return std::move(encoded.error());
     return write_item{std::move(key), std::move(*encoded),
-                      std::make_shared<const T>(value)};
+                      make_erased<T>(value)};
   }
 
   caf::expected<std::vector<write_item>>

@@ -8,12 +8,25 @@
 #include <functional>
 #include <memory>
 #include <new>
+#include <utility>
 
 namespace podshare {
 
 /// A decoded value of the store's value type, type-erased so that the store
-/// actor is compiled once for every value type.
+/// actor is compiled once for every value type. Make it with `make_erased`:
+/// the object behind it is not const, so that a store holding the only
+/// reference may move the value into its replica instead of copying it.
 using erased_value = std::shared_ptr<const void>;
+
+/// An `erased_value` holding a `T` made from `xs`.
+template <class T, class... Ts>
+erased_value make_erased(Ts&&... xs) {
+  return std::make_shared<T>(std::forward<Ts>(xs)...);
+}
+
+/// Whether an entry gets a copy of a value or takes it over, leaving the
+/// source valid but unspecified.
+enum class value_transfer { copy, move };
 
 /// How the replica keeps a value of the store's type inline in an entry, so
 /// that a live entry needs no second allocation for its value object.
@@ -22,6 +35,9 @@ struct value_layout {
   size_t align = 1;
   /// Copy-constructs the value at `src` into the storage at `dst`.
   void (*copy_construct)(void* dst, const void* src) = nullptr;
+  /// Move-constructs the value at `src` into the storage at `dst`; when
+  /// null, values are copied.
+  void (*move_construct)(void* dst, void* src) = nullptr;
   /// Destroys the value at `value` in place.
   void (*destroy)(void* value) = nullptr;
 };
@@ -36,6 +52,9 @@ value_layout layout_of() {
   result.align = alignof(T);
   result.copy_construct = [](void* dst, const void* src) {
     new (dst) T(*static_cast<const T*>(src));
+  };
+  result.move_construct = [](void* dst, void* src) {
+    new (dst) T(std::move(*static_cast<T*>(src)));
   };
   result.destroy = [](void* value) { static_cast<T*>(value)->~T(); };
   return result;

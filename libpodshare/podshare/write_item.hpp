@@ -16,7 +16,8 @@ struct write_item {
   /// The value as the store's codec encodes it.
   bytes value;
   /// The decoded value, when the writer has it at hand (the local facade);
-  /// null otherwise, and then the store decodes `value` itself.
+  /// null otherwise, and then the store decodes `value` itself. Made with
+  /// `make_erased`: a store holding the only reference moves from it.
   erased_value decoded;
 };
 

@@ -152,6 +152,19 @@ CAF_TEST(try set succeeds on the expected version and fails on a stale one) {
   CAF_CHECK_EQUAL(get(a, "k"), std::optional<std::string>{"2"});
 }
 
+CAF_TEST(a decoded value the writer still holds is copied not moved) {
+  auto a = open("a");
+  auto b = open("b");
+  std::string value(100, 'x');
+  auto held = make_erased<std::string>(value);
+  auto res = call<version>(a.actor, set_atom::value,
+                           write_item{"k", encode(value), held});
+  CAF_CHECK(res);
+  CAF_CHECK_EQUAL(*static_cast<const std::string*>(held.get()), value);
+  CAF_CHECK_EQUAL(get(a, "k"), std::optional<std::string>{value});
+  CAF_CHECK_EQUAL(get(b, "k"), std::optional<std::string>{value});
+}
+
 CAF_TEST(a batch with one undecodable value applies nothing) {
   auto a = open("a");
   auto b = open("b");

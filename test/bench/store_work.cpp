@@ -39,9 +39,9 @@ std::vector<write_item> facade_batch(const std::vector<std::string>& keys,
   items.reserve(n);
   for (size_t i = first; i < first + n; ++i) {
     auto value = make_value(i);
-    items.push_back(write_item{
-      keys[i % keys.size()], *msgpack_codec<std::string>::encode(value),
-      std::make_shared<const std::string>(std::move(value))});
+    items.push_back(write_item{keys[i % keys.size()],
+                               *msgpack_codec<std::string>::encode(value),
+                               make_erased<std::string>(std::move(value))});
   }
   return items;
 }

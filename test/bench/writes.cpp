@@ -95,7 +95,7 @@ void podshare_pipelined_sets(benchmark::State& state) {
   auto keys = make_keys();
   auto value = make_value();
   auto encoded = *msgpack_codec<std::string>::encode(value);
-  auto decoded = std::make_shared<const std::string>(value);
+  auto decoded = make_erased<std::string>(value);
   auto n = static_cast<int>(state.range(0));
   caf::scoped_actor self{system()};
   for (auto _ : state) {

@@ -106,6 +106,21 @@ CAF_TEST(live and tombstone counts follow replacements and removals) {
   CAF_CHECK_EQUAL(r.live_count(), 1u);
 }
 
+CAF_TEST(a moved value is taken over and a copied one left alone) {
+  string_replica r;
+  // Longer than the small-string buffer, so that a move takes the heap copy.
+  std::string moved(100, 'm');
+  std::string copied(100, 'c');
+  r.put("moved", version{1, "n", 1}, &moved, nullptr, value_transfer::move);
+  r.put("copied", version{1, "n", 2}, &copied, nullptr, value_transfer::copy);
+  r.publish();
+  CAF_CHECK_EQUAL(value_of(r, "moved"), std::string(100, 'm'));
+  CAF_CHECK_EQUAL(value_of(r, "copied"), std::string(100, 'c'));
+  CAF_CHECK_EQUAL(copied, std::string(100, 'c'));
+  // libstdc++ leaves a string it moved a heap buffer out of empty.
+  CAF_CHECK(moved.empty());
+}
+
 CAF_TEST(a pinned view keeps its state while the writer moves on) {
   auto r = std::make_shared<string_replica>();
   for (int i = 0; i < 100; ++i)

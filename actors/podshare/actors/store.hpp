@@ -171,9 +171,21 @@ private:
   // Whether re-encoding the decoded value of a set gives its bytes back.
   bool round_trips(const event& change) const;
 
-  caf::expected<write_outcome> commit(std::vector<event> changes,
+  // Stamps, applies and publishes `changes`, moving from them.
+  caf::expected<write_outcome> commit(std::vector<event>& changes,
                                       uint64_t writes,
                                       const std::vector<bool>& lossy);
+
+  // Empties `pending` for the next local write.
+  void release_pending();
+
+  // The changes of the local write being committed. Kept between writes:
+  // a buffer the size of each batch, allocated and freed every time, sent
+  // glibc's allocator through a consolidation of its free lists per batch.
+  std::vector<event> pending;
+
+  // The most changes whose buffer `pending` keeps after a write.
+  static constexpr size_t max_pending_kept = 4096;
 };
 
 /// The store actor of one topic.
