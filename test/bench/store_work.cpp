@@ -9,7 +9,6 @@
 #include "podshare/actors/store.hpp"
 
 #include <memory>
-#include <unordered_map>
 
 namespace podshare::bench {
 
