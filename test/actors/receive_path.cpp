@@ -116,6 +116,38 @@ CAF_TEST(a batch with one bad value applies nothing) {
   CAF_CHECK(!applied("bad"));
 }
 
+// Group commit sends several writes in one message; a write is its
+// changes sharing one origin and timestamp.
+CAF_TEST(a bad value drops its own write and not the others in its message) {
+  event first;
+  first.key = "first";
+  first.value = encode("1");
+  first.version = now_from("p", 1);
+  auto bad = first;
+  bad.key = "bad";
+  bad.value = bytes{0xc1};
+  bad.version = version{first.version.timestamp + 1, "p", 2};
+  auto same_write = bad;
+  same_write.key = "same_write";
+  same_write.value = encode("2");
+  same_write.version.seq = 3;
+  auto other_origin = same_write;
+  other_origin.key = "other_origin";
+  other_origin.version.origin = "q";
+  auto last = first;
+  last.key = "last";
+  last.version = version{first.version.timestamp + 2, "p", 4};
+  deliver(s, wire::encode_events(wire::format::msgpack,
+                                 {first, bad, same_write, other_origin, last}));
+  CAF_CHECK(reported(ec::decode_failed));
+  CAF_CHECK(!applied("bad"));
+  CAF_CHECK(!applied("same_write"));
+  CAF_CHECK_EQUAL(get(s, "first"), std::optional<std::string>{"1"});
+  CAF_CHECK_EQUAL(get(s, "other_origin"), std::optional<std::string>{"2"});
+  CAF_CHECK_EQUAL(get(s, "last"), std::optional<std::string>{"1"});
+  CAF_CHECK_EQUAL(s.counters->read().writes_applied, 3u);
+}
+
 CAF_TEST(clock skew beyond the limit is reported and still applied) {
   auto ahead = now_from("p");
   ahead.timestamp += std::chrono::nanoseconds{2min}.count();

@@ -168,6 +168,20 @@ private:
   caf::expected<std::vector<bool>>
   decode_values(std::vector<event>& changes) const;
 
+  // Decodes the values of changes from a peer. A message may carry several
+  // writes (group commit), each all its changes sharing one origin and
+  // timestamp (spec §4): a value that does not decode drops and reports its
+  // own write, whole, and the others apply. Returns what `decode_values`
+  // does, for the changes that stay.
+  std::vector<bool> decode_remote_values(std::vector<event>& changes) const;
+
+  // Whether `change` is a set whose value is not decoded yet.
+  static bool needs_decoding(const event& change);
+
+  // Decodes `change.value` into `change.decoded`; returns whether encoding
+  // it again gives the same bytes.
+  caf::expected<bool> decode_value(event& change) const;
+
   // Whether re-encoding the decoded value of a set gives its bytes back.
   bool round_trips(const event& change) const;
 

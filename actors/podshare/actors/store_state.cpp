@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
+#include <utility>
 
 namespace podshare::actors {
 
@@ -119,16 +121,76 @@ caf::expected<std::vector<bool>>
 store_state::decode_values(std::vector<event>& changes) const {
   std::vector<bool> lossy(changes.size(), false);
   for (size_t i = 0; i < changes.size(); ++i) {
-    auto& change = changes[i];
-    if (change.kind != event_kind::set || change.decoded != nullptr)
+    if (!needs_decoding(changes[i]))
       continue;
-    auto decoded = cfg.values->decode(change.value.data(), change.value.size());
-    if (!decoded)
-      return caf::make_error(ec::decode_failed, "value of " + change.key);
-    change.decoded = std::move(*decoded);
-    lossy[i] = !round_trips(change);
+    auto exact = decode_value(changes[i]);
+    if (!exact)
+      return std::move(exact.error());
+    lossy[i] = !*exact;
   }
   return lossy;
+}
+
+namespace {
+
+// Orders (origin, timestamp) pairs, the identity of one write, whether the
+// origin is a string or a view of one.
+constexpr auto write_order = [](const auto& x, const auto& y) {
+  auto x_origin = std::string_view{x.first};
+  auto y_origin = std::string_view{y.first};
+  return x_origin < y_origin || (x_origin == y_origin && x.second < y.second);
+};
+
+} // namespace
+
+std::vector<bool>
+store_state::decode_remote_values(std::vector<event>& changes) const {
+  std::vector<bool> lossy(changes.size(), false);
+  std::vector<std::pair<std::string, int64_t>> failed;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    auto& change = changes[i];
+    if (!needs_decoding(change))
+      continue;
+    auto exact = decode_value(change);
+    if (!exact) {
+      report(caf::make_error(ec::decode_failed, "value of " + change.key
+                                                  + " from "
+                                                  + change.version.origin
+                                                  + ": its write is dropped"));
+      failed.emplace_back(change.version.origin, change.version.timestamp);
+      continue;
+    }
+    lossy[i] = !*exact;
+  }
+  if (failed.empty())
+    return lossy;
+  std::sort(failed.begin(), failed.end(), write_order);
+  size_t kept = 0;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    auto write = std::make_pair(std::string_view{changes[i].version.origin},
+                                changes[i].version.timestamp);
+    if (std::binary_search(failed.begin(), failed.end(), write, write_order))
+      continue;
+    if (kept != i)
+      changes[kept] = std::move(changes[i]);
+    lossy[kept] = lossy[i];
+    ++kept;
+  }
+  changes.resize(kept);
+  lossy.resize(kept);
+  return lossy;
+}
+
+bool store_state::needs_decoding(const event& change) {
+  return change.kind == event_kind::set && change.decoded == nullptr;
+}
+
+caf::expected<bool> store_state::decode_value(event& change) const {
+  auto decoded = cfg.values->decode(change.value.data(), change.value.size());
+  if (!decoded)
+    return caf::make_error(ec::decode_failed, "value of " + change.key);
+  change.decoded = std::move(*decoded);
+  return round_trips(change);
 }
 
 bool store_state::round_trips(const event& change) const {
@@ -197,15 +259,11 @@ std::vector<event> store_state::apply_remote(const bytes& payload) {
       }
     }
   }
-  auto lossy = decode_values(changes);
-  if (!lossy) {
-    report(lossy.error());
-    return {};
-  }
+  auto lossy = decode_remote_values(changes);
   std::vector<event> result;
   auto* events = event_sink(result);
   for (size_t i = 0; i < changes.size(); ++i)
-    apply(changes[i], events, (*lossy)[i]);
+    apply(changes[i], events, lossy[i]);
   publish();
   return result;
 }
