@@ -137,9 +137,18 @@ CAF_TEST(a bad value drops its own write and not the others in its message) {
   auto last = first;
   last.key = "last";
   last.version = version{first.version.timestamp + 2, "p", 4};
-  deliver(s, wire::encode_events(wire::format::msgpack,
-                                 {first, bad, same_write, other_origin, last}));
+  auto bad_too = bad;
+  bad_too.key = "bad_too";
+  bad_too.version = version{first.version.timestamp + 3, "p", 5};
+  deliver(s, wire::encode_events(
+               wire::format::msgpack,
+               {first, bad, same_write, other_origin, last, bad_too}));
+  // One report for the message, however many writes it drops.
+  CAF_REQUIRE_EQUAL(reports->size(), 1u);
   CAF_CHECK(reported(ec::decode_failed));
+  CAF_CHECK(describe(reports->front()).find("in 2 write(s)")
+            != std::string::npos);
+  CAF_CHECK(!applied("bad_too"));
   CAF_CHECK(!applied("bad"));
   CAF_CHECK(!applied("same_write"));
   CAF_CHECK_EQUAL(get(s, "first"), std::optional<std::string>{"1"});

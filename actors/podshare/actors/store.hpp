@@ -170,9 +170,10 @@ private:
 
   // Decodes the values of changes from a peer. A message may carry several
   // writes (group commit), each all its changes sharing one origin and
-  // timestamp (spec §4): a value that does not decode drops and reports its
-  // own write, whole, and the others apply. Returns what `decode_values`
-  // does, for the changes that stay.
+  // timestamp (spec §4): a value that does not decode drops its own write,
+  // whole, and the others apply; one report per message names how many
+  // writes were dropped. Returns what `decode_values` does, for the changes
+  // that stay.
   std::vector<bool> decode_remote_values(std::vector<event>& changes) const;
 
   // Whether `change` is a set whose value is not decoded yet.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -147,16 +148,15 @@ std::vector<bool>
 store_state::decode_remote_values(std::vector<event>& changes) const {
   std::vector<bool> lossy(changes.size(), false);
   std::vector<std::pair<std::string, int64_t>> failed;
+  std::string first_failure;
   for (size_t i = 0; i < changes.size(); ++i) {
     auto& change = changes[i];
     if (!needs_decoding(change))
       continue;
     auto exact = decode_value(change);
     if (!exact) {
-      report(caf::make_error(ec::decode_failed, "value of " + change.key
-                                                  + " from "
-                                                  + change.version.origin
-                                                  + ": its write is dropped"));
+      if (failed.empty())
+        first_failure = change.key + " from " + change.version.origin;
       failed.emplace_back(change.version.origin, change.version.timestamp);
       continue;
     }
@@ -165,6 +165,17 @@ store_state::decode_remote_values(std::vector<event>& changes) const {
   if (failed.empty())
     return lossy;
   std::sort(failed.begin(), failed.end(), write_order);
+  failed.erase(std::unique(failed.begin(), failed.end(),
+                           [](const auto& x, const auto& y) {
+                             return !write_order(x, y) && !write_order(y, x);
+                           }),
+               failed.end());
+  // One report per message: a peer sending many bad values must not flood
+  // the error handler.
+  report(caf::make_error(ec::decode_failed, "values that do not decode in "
+                                              + std::to_string(failed.size())
+                                              + " write(s), dropped (first: "
+                                              + first_failure + ")"));
   size_t kept = 0;
   for (size_t i = 0; i < changes.size(); ++i) {
     auto write = std::make_pair(std::string_view{changes[i].version.origin},
