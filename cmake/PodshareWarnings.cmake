@@ -24,4 +24,7 @@ function(podshare_add_library name)
   target_link_libraries(${name} PUBLIC ${arg_DEPENDS}
                         PRIVATE $<BUILD_INTERFACE:podshare_flags>)
   set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  if(PODSHARE_CHECK_HEADERS)
+    podshare_check_headers(${name})
+  endif()
 endfunction()

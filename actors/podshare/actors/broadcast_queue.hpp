@@ -33,7 +33,7 @@ public:
   /// The encoded size at which waiting writes leave even while another
   /// group is in flight, far below what receivers refuse (the Redis
   /// transport's `max_message_bytes` is 64 MiB by default).
-  static constexpr size_t max_group_bytes = 256 * 1024;
+  static constexpr size_t max_group_bytes = size_t{256} * 1024;
 
   /// Encodes one change of a write that `wait` will register.
   void add(const event& change) { outbox_.add(change); }

@@ -214,7 +214,8 @@ std::vector<write_item> one(write_item item) {
 // every pending open.
 void hydrate(
   self_pointer self,
-  std::shared_ptr<std::vector<caf::typed_response_promise<ok_atom>>> waiting) {
+  const std::shared_ptr<std::vector<caf::typed_response_promise<ok_atom>>>&
+    waiting) {
   auto& st = self->state;
   auto fail = [self, waiting](caf::error& err) {
     for (auto& promise : *waiting)

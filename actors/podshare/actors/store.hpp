@@ -191,15 +191,15 @@ private:
                                       uint64_t writes,
                                       const std::vector<bool>& lossy);
 
-  // Empties `pending` for the next local write.
+  // Empties `pending_` for the next local write.
   void release_pending();
 
   // The changes of the local write being committed. Kept between writes:
   // a buffer the size of each batch, allocated and freed every time, sent
   // glibc's allocator through a consolidation of its free lists per batch.
-  std::vector<event> pending;
+  std::vector<event> pending_;
 
-  // The most changes whose buffer `pending` keeps after a write.
+  // The most changes whose buffer `pending_` keeps after a write.
   static constexpr size_t max_pending_kept = 4096;
 };
 

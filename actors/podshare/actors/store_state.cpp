@@ -46,7 +46,7 @@ version store_state::current_version(const std::string& key) const {
 caf::expected<write_outcome> store_state::set(std::vector<write_item> items) {
   if (closed)
     return caf::make_error(ec::closed, "set on closed store " + topic);
-  auto& changes = pending;
+  auto& changes = pending_;
   changes.reserve(items.size());
   for (auto& item : items) {
     event change;
@@ -64,17 +64,17 @@ caf::expected<write_outcome> store_state::set(std::vector<write_item> items) {
 }
 
 void store_state::release_pending() {
-  pending.clear();
+  pending_.clear();
   // A rare huge batch should not pin its buffer for the store's lifetime.
-  if (pending.capacity() > max_pending_kept)
-    pending = std::vector<event>{};
+  if (pending_.capacity() > max_pending_kept)
+    pending_ = std::vector<event>{};
 }
 
 caf::expected<write_outcome>
 store_state::erase(const std::vector<std::string>& keys) {
   if (closed)
     return caf::make_error(ec::closed, "erase on closed store " + topic);
-  auto& changes = pending;
+  auto& changes = pending_;
   changes.resize(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     changes[i].kind = event_kind::erase;
@@ -104,8 +104,11 @@ caf::error store_state::seed(std::vector<write_item> items) {
   std::vector<event> changes;
   changes.reserve(items.size());
   for (auto& item : items)
-    changes.push_back(
-      event{event_kind::set, item.key, item.value, item.decoded, {}});
+    changes.push_back(event{event_kind::set,
+                            std::move(item.key),
+                            std::move(item.value),
+                            std::move(item.decoded),
+                            {}});
   auto lossy = decode_values(changes);
   if (!lossy)
     return std::move(lossy.error());
@@ -335,9 +338,9 @@ std::vector<event> store_state::take_unbroadcast() {
   return result;
 }
 
-uint64_t store_state::expire(const std::vector<expired_tombstone>& xs) {
+uint64_t store_state::expire(const std::vector<expired_tombstone>& tombstones) {
   uint64_t dropped = 0;
-  for (auto& x : xs) {
+  for (auto& x : tombstones) {
     auto* current = cfg.map->find(x.key);
     if (current != nullptr && current->tombstone()
         && current->compare_version(x.version) == 0 && cfg.map->remove(x.key))
@@ -429,7 +432,7 @@ bool store_state::join_late(const record& current, event& change,
 
 bytes store_state::encoded_value(const record& x) const {
   if (auto raw = x.raw_value(cfg.values->layout); raw.data != nullptr)
-    return bytes(raw.data, raw.data + raw.size);
+    return {raw.data, raw.data + raw.size};
   auto encoded = cfg.values->encode(x.value());
   if (!encoded) {
     report(encoded.error());

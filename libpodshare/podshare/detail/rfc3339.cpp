@@ -111,7 +111,12 @@ std::string format_rfc3339(int64_t ns) {
 
 std::optional<int64_t> parse_rfc3339(std::string_view text) {
   size_t pos = 0;
-  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  int64_t year = 0;
+  int64_t month = 0;
+  int64_t day = 0;
+  int64_t hour = 0;
+  int64_t minute = 0;
+  int64_t second = 0;
   if (!read_digits(text, pos, 4, year) || !expect(text, pos, '-', '-')
       || !read_digits(text, pos, 2, month) || !expect(text, pos, '-', '-')
       || !read_digits(text, pos, 2, day) || !expect(text, pos, 't', 'T')
@@ -142,7 +147,8 @@ std::optional<int64_t> parse_rfc3339(std::string_view text) {
     // UTC.
   } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     auto sign = text[pos++] == '-' ? -1 : 1;
-    int64_t off_hour = 0, off_minute = 0;
+    int64_t off_hour = 0;
+    int64_t off_minute = 0;
     if (!read_digits(text, pos, 2, off_hour) || !expect(text, pos, ':', ':')
         || !read_digits(text, pos, 2, off_minute) || off_hour > 23
         || off_minute > 59)

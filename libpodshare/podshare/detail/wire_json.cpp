@@ -161,7 +161,7 @@ ordered_json encode_event(const event& x) {
 
 bytes dump(const ordered_json& x) {
   auto text = x.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
-  return bytes(text.begin(), text.end());
+  return {text.begin(), text.end()};
 }
 
 } // namespace

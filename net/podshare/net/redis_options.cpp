@@ -86,7 +86,7 @@ std::string redis_options::snapshot_key(std::string_view topic) const {
 }
 
 caf::error redis_options::validate() const {
-  auto invalid = [](std::string why) {
+  auto invalid = [](const std::string& why) {
     return caf::make_error(ec::invalid_argument, "redis transport: " + why);
   };
   if (tls)

@@ -43,7 +43,7 @@ struct redis_options {
   /// machine; zero disables it. Each costs every store one GET.
   caf::timespan resync_interval = std::chrono::seconds{30};
   /// A message on a channel larger than this is reported and dropped.
-  size_t max_message_bytes = 64 * 1024 * 1024;
+  size_t max_message_bytes = size_t{64} * 1024 * 1024;
   /// TLS is not available: Debian's hiredis 0.14 has no TLS support, so
   /// asking for it (or a `rediss://` URL) is an error at spawn time.
   bool tls = false;

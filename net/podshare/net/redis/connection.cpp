@@ -57,7 +57,8 @@ int try_address(const addrinfo& address,
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
     pollfd waiting{fd, POLLOUT, 0};
-    int ready = ::poll(&waiting, 1, std::max<int>(0, left.count()));
+    int ready = ::poll(&waiting, 1,
+                       static_cast<int>(std::max<int64_t>(0, left.count())));
     if (ready == 0) {
       why = "connect timed out";
       ::close(fd);
@@ -103,7 +104,7 @@ using close_now_atom = caf::atom_constant<caf::atom("r_closenow")>;
 // The broker of one connection. It takes its socket in a message rather than
 // at spawn, so that the scribe is created on the multiplexer's thread,
 // where a broker's handlers run.
-caf::behavior pipe(caf::io::broker* self, connection_listener owner,
+caf::behavior pipe(caf::io::broker* self, const connection_listener& owner,
                    uint64_t tag) {
   auto hdl = std::make_shared<caf::io::connection_handle>();
   // CAF 0.17 leaks a scribe, and its socket, that is started and closed in
@@ -129,7 +130,8 @@ caf::behavior pipe(caf::io::broker* self, connection_listener owner,
   return {
     [=](adopt_atom, int fd) {
       *hdl = self->add_scribe(fd);
-      self->configure_read(*hdl, caf::io::receive_policy::at_most(64 * 1024));
+      self->configure_read(*hdl,
+                           caf::io::receive_policy::at_most(size_t{64} * 1024));
     },
     [=](const caf::io::new_data_msg& msg) {
       auto first = reinterpret_cast<const uint8_t*>(msg.buf.data());
@@ -158,9 +160,9 @@ caf::behavior pipe(caf::io::broker* self, connection_listener owner,
 
 } // namespace
 
-void connect_async(caf::actor_system& sys, connection_listener owner,
-                   std::string host, uint16_t port, caf::timespan timeout,
-                   uint64_t tag) {
+void connect_async(caf::actor_system& sys, const connection_listener& owner,
+                   const std::string& host, uint16_t port,
+                   caf::timespan timeout, uint64_t tag) {
   sys.spawn<caf::detached>([=](caf::event_based_actor* self) {
     auto fd = connect_within(host, port, timeout);
     if (fd)

@@ -34,9 +34,9 @@ using connection_listener = caf::typed_actor<
 /// Connects to `host:port` within `timeout` on a short-lived detached actor,
 /// so that a slow connect never blocks a scheduler thread. Reports
 /// `connected` or `dropped` to `owner`.
-void connect_async(caf::actor_system& sys, connection_listener owner,
-                   std::string host, uint16_t port, caf::timespan timeout,
-                   uint64_t tag);
+void connect_async(caf::actor_system& sys, const connection_listener& owner,
+                   const std::string& host, uint16_t port,
+                   caf::timespan timeout, uint64_t tag);
 
 /// Starts a broker that owns the connected socket `fd`: it reports received
 /// bytes and the end of the connection to `owner`, writes what it gets in

@@ -285,7 +285,8 @@ void begin_attempt(self_pointer self);
 
 // The connection `generation` failed or broke: report it and retry after a
 // backoff; a first connection that fails fails the open instead.
-void connection_lost(self_pointer self, uint64_t generation, caf::error err) {
+void connection_lost(self_pointer self, uint64_t generation,
+                     const caf::error& err) {
   auto& st = self->state;
   if (generation != st.generation
       || (st.now != phase::connecting && st.now != phase::up))
@@ -335,7 +336,7 @@ void on_up(self_pointer self) {
 void handshake(self_pointer self, link& x, bool select_database) {
   auto& st = self->state;
   auto generation = st.generation;
-  auto refuse = [self, generation](std::string what) {
+  auto refuse = [self, generation](const std::string& what) {
     return [self, generation, what](reply& r) {
       if (r.is_error())
         connection_lost(self, generation, failure(what + ": " + r.str));
@@ -462,7 +463,8 @@ caf::timespan transport_state::next_backoff() {
   ++failures;
   delay = std::min(delay, cap);
   std::uniform_real_distribution<double> jitter{0.5, 1.0};
-  return caf::timespan{static_cast<int64_t>(delay * jitter(rng))};
+  return caf::timespan{
+    static_cast<int64_t>(static_cast<double>(delay) * jitter(rng))};
 }
 
 link* transport_state::link_of(uint64_t tag) {
@@ -641,7 +643,7 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
     [=](dropped_atom, uint64_t tag, caf::error& err) {
       auto& st = self->state;
       if (st.link_of(tag) != nullptr)
-        connection_lost(self, st.generation, std::move(err));
+        connection_lost(self, st.generation, err);
     },
     [=](data_atom, uint64_t tag, const bytes& data) {
       on_data(self, tag, data);
