@@ -44,13 +44,12 @@ void replica::count(const record& x, int delta) {
 void replica::put(std::string_view key, const version& v, const void* value,
                   const bytes* raw, value_transfer transfer) {
   auto* origin = origins_.acquire(v.origin);
-  auto key_hash = hash(key);
-  auto* old = detail::hamt::find(trie_.root(), key_hash, key);
   record* x = nullptr;
+  const record* old = nullptr;
   try {
-    x = record::make(key_hash, key, v.timestamp, origin, v.seq, value, layout_,
+    x = record::make(hash(key), key, v.timestamp, origin, v.seq, value, layout_,
                      raw, transfer);
-    trie_.put(x);
+    old = trie_.put(x);
   } catch (...) {
     if (x != nullptr)
       record::destroy(x, layout_);

@@ -41,8 +41,10 @@ struct bare_trie {
     nullptr}};
   detail::interned_origin origin{"n", 1};
 
-  void put(uint64_t hash, std::string_view key) {
-    trie.put(record::make(hash, key, 1, &origin, 1, nullptr, value_layout{}));
+  // Returns the replaced leaf, if any.
+  const record* put(uint64_t hash, std::string_view key) {
+    return trie.put(
+      record::make(hash, key, 1, &origin, 1, nullptr, value_layout{}));
   }
 };
 
@@ -164,10 +166,14 @@ CAF_TEST(keys whose hashes collide completely stay apart) {
   bare_trie bare;
   auto& trie = bare.trie;
   constexpr uint64_t same = 0xDEADBEEFCAFEF00DULL;
-  bare.put(same, "a");
-  bare.put(same, "b");
-  bare.put(same, "c");
-  bare.put(same ^ 1, "d"); // differs in the last level only
+  CAF_CHECK(bare.put(same, "a") == nullptr);
+  CAF_CHECK(bare.put(same, "b") == nullptr);
+  CAF_CHECK(bare.put(same, "c") == nullptr);
+  // Replacing a key in a collision node hands back the leaf it replaced.
+  auto* first_c = detail::hamt::find(trie.root(), same, "c");
+  CAF_CHECK(bare.put(same, "c") == first_c);
+  CAF_CHECK(detail::hamt::find(trie.root(), same, "c") != first_c);
+  CAF_CHECK(bare.put(same ^ 1, "d") == nullptr); // differs in the last level
   for (auto key : {"a", "b", "c"})
     CAF_CHECK(detail::hamt::find(trie.root(), same, key) != nullptr);
   CAF_CHECK(detail::hamt::find(trie.root(), same ^ 1, "d") != nullptr);
@@ -187,6 +193,9 @@ CAF_TEST(keys sharing hash prefixes nest and collapse again) {
   // Equal in the low 60 bits: the trie nests twelve levels deep.
   bare.put(0x0123456789ABCDEFULL, "x");
   bare.put(0xF123456789ABCDEFULL, "y");
+  // Replacing a nested leaf hands back the leaf it replaced.
+  auto* first_y = detail::hamt::find(trie.root(), 0xF123456789ABCDEFULL, "y");
+  CAF_CHECK(bare.put(0xF123456789ABCDEFULL, "y") == first_y);
   CAF_CHECK(detail::hamt::find(trie.root(), 0x0123456789ABCDEFULL, "x"));
   CAF_CHECK(detail::hamt::find(trie.root(), 0xF123456789ABCDEFULL, "y"));
   CAF_CHECK(trie.remove(0x0123456789ABCDEFULL, "x"));

@@ -68,8 +68,10 @@ const record* hamt::find(node_ref node, uint64_t hash, std::string_view key) {
   return nullptr;
 }
 
-void hamt::put(record* leaf) {
-  root_ = assoc(root_, 0, leaf);
+const record* hamt::put(record* leaf) {
+  const record* replaced = nullptr;
+  root_ = assoc(root_, 0, leaf, replaced);
+  return replaced;
 }
 
 bool hamt::remove(uint64_t hash, std::string_view key) {
@@ -144,12 +146,14 @@ node_ref hamt::join(node_ref existing, record* leaf, unsigned shift) {
   return reinterpret_cast<node_ref>(in);
 }
 
-node_ref hamt::assoc(node_ref node, unsigned shift, record* leaf) {
+node_ref hamt::assoc(node_ref node, unsigned shift, record* leaf,
+                     const record*& replaced) {
   if (node == 0)
     return tag_leaf(leaf);
   if (is_leaf(node)) {
     auto* old = as_leaf(node);
     if (old->hash() == leaf->hash() && old->key() == leaf->key()) {
+      replaced = old;
       drop_leaf(old);
       return tag_leaf(leaf);
     }
@@ -172,9 +176,14 @@ node_ref hamt::assoc(node_ref node, unsigned shift, record* leaf) {
     present = (in->bitmap & bit) != 0;
   }
   if (present) {
-    auto child = in->collision != 0
-                   ? (drop_leaf(as_leaf(kids[pos])), tag_leaf(leaf))
-                   : assoc(kids[pos], shift + bits_per_level, leaf);
+    node_ref child = 0;
+    if (in->collision != 0) {
+      replaced = as_leaf(kids[pos]);
+      drop_leaf(replaced);
+      child = tag_leaf(leaf);
+    } else {
+      child = assoc(kids[pos], shift + bits_per_level, leaf, replaced);
+    }
     if (in->generation == generation_) {
       kids[pos] = child;
       return node;

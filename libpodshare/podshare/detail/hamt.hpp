@@ -40,8 +40,8 @@ public:
 
   // -- reading (any thread, inside an epoch read) ---------------------------
 
-  /// Finds `key` below `root`; null if it is not there.
-  static const record* find(node_ref root, uint64_t hash, std::string_view key);
+  /// Finds `key` in the trie below `node`; null if it is not there.
+  static const record* find(node_ref node, uint64_t hash, std::string_view key);
 
   /// Calls `f(const record&)` for each leaf below `root`.
   template <class F>
@@ -53,8 +53,9 @@ public:
   node_ref root() const noexcept { return root_; }
 
   /// Inserts or replaces the leaf for `leaf->key()`; takes ownership. The
-  /// replaced leaf, if any, goes to the garbage.
-  void put(record* leaf);
+  /// replaced leaf, if any, goes to the garbage and is returned (readable
+  /// until the garbage is freed); null when the key is new.
+  const record* put(record* leaf);
 
   /// Removes `key`; returns whether it was there.
   bool remove(uint64_t hash, std::string_view key);
@@ -66,7 +67,8 @@ public:
 private:
   struct inner;
 
-  node_ref assoc(node_ref node, unsigned shift, record* leaf);
+  node_ref assoc(node_ref node, unsigned shift, record* leaf,
+                 const record*& replaced);
   node_ref dissoc(node_ref node, unsigned shift, uint64_t hash,
                   std::string_view key, bool& removed);
   node_ref join(node_ref existing, record* leaf, unsigned shift);
