@@ -98,6 +98,7 @@ struct msgpack_codec {
                                  bytes buf;
                                  detail::bytes_writer writer{buf};
                                  msgpack::pack(writer, x);
+                                 writer.flush();
                                  return buf;
                                });
   }

@@ -149,6 +149,27 @@ CAF_TEST(msgpack events and batches round trip) {
   CAF_CHECK(empty && empty->empty());
 }
 
+CAF_TEST(msgpack events of every size around the staging array round trip) {
+  // The encoder stages up to 256 bytes before appending them to the
+  // message: keys and values from empty to past that, in one batch, cross
+  // the boundary at every offset.
+  std::vector<event> batch;
+  for (size_t n = 0; n <= 600; n += 7) {
+    event x;
+    x.kind = n % 2 == 0 ? event_kind::set : event_kind::erase;
+    x.key = std::string(n / 2, 'k');
+    if (x.kind == event_kind::set)
+      x.value = bytes(n, static_cast<uint8_t>(n));
+    x.version
+      = version{t0 + static_cast<int64_t>(n), std::string(n % 40, 'o'), n};
+    batch.push_back(x);
+    auto one = decode(wire::encode_events(wire::format::msgpack, {x}));
+    CAF_CHECK(one && one->size() == 1 && one->front() == x);
+  }
+  auto all = decode(wire::encode_events(wire::format::msgpack, batch));
+  CAF_CHECK(all && *all == batch);
+}
+
 CAF_TEST(a JSON batch round trips as an array of event objects) {
   auto batch = sample_batch();
   auto buf = wire::encode_events(wire::format::json, batch);

@@ -247,6 +247,7 @@ void append_msgpack_event(bytes& out, const event& change) {
   bytes_writer writer{out};
   packer pk{writer};
   pack_event(pk, change);
+  writer.flush();
 }
 
 void begin_msgpack_batch(bytes& buf) {
@@ -289,6 +290,7 @@ size_t begin_msgpack_snapshot(bytes& buf) {
   pack_str(pk, "v");
   pk.pack_uint64(wire::protocol_version);
   pack_str(pk, "entries");
+  writer.flush();
   buf.push_back(0xdf); // map32
   auto count_at = buf.size();
   buf.insert(buf.end(), 4, 0);
@@ -308,6 +310,7 @@ void add_msgpack_snapshot_entry(bytes& buf, const wire::entry_view& x) {
     pack_bin(pk, *x.value);
   }
   pack_version(pk, x.timestamp, x.origin, x.seq);
+  writer.flush();
 }
 
 void end_msgpack_snapshot(bytes& buf, size_t count_at, size_t count) {

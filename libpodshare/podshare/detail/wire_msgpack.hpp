@@ -9,7 +9,9 @@
 
 #include <msgpack.hpp>
 
+#include <array>
 #include <cstddef>
+#include <cstring>
 #include <cstdint>
 #include <vector>
 
@@ -17,22 +19,46 @@
 /// dispatches here; `podshare/codec.hpp` reuses `unpack_whole`.
 namespace podshare::detail {
 
-/// A msgpack-cxx output stream that packs straight into `out`: no
-/// intermediate buffer (an `sbuffer` starts at 8 KiB) and no final copy.
-struct bytes_writer {
-  bytes& out;
+/// A msgpack-cxx output stream that appends to `out`. It stages what is
+/// packed in a small array and copies it over in one insert when the array
+/// fills or at `flush`: a message is packed in many small pieces (a type
+/// byte, a length, a field name), and appending each to a vector costs
+/// several times the packing. Pieces larger than the array go straight to
+/// `out`. No intermediate heap buffer (an `sbuffer` starts at 8 KiB).
+/// Call `flush` when packing is done, before `out` is read or moved.
+class bytes_writer {
+public:
+  explicit bytes_writer(bytes& out) noexcept : out_(out) {}
+
+  bytes_writer(const bytes_writer&) = delete;
+  bytes_writer& operator=(const bytes_writer&) = delete;
 
   void write(const char* data, size_t size) {
-    auto first = reinterpret_cast<const uint8_t*>(data);
-    // Most writes are a type byte and a length: a range insert costs
-    // several times what pushing those few bytes does, when they fit.
-    if (size <= 8 && out.capacity() - out.size() >= size) {
-      for (size_t i = 0; i < size; ++i)
-        out.push_back(first[i]);
-      return;
+    if (size == 0)
+      return; // an empty string or binary may come with a null `data`
+    if (size > stage_.size() - staged_) {
+      flush();
+      if (size > stage_.size()) {
+        auto first = reinterpret_cast<const uint8_t*>(data);
+        out_.insert(out_.end(), first, first + size);
+        return;
+      }
     }
-    out.insert(out.end(), first, first + size);
+    std::memcpy(stage_.data() + staged_, data, size);
+    staged_ += size;
   }
+
+  /// Appends what is staged to `out`.
+  void flush() {
+    out_.insert(out_.end(), stage_.data(), stage_.data() + staged_);
+    staged_ = 0;
+  }
+
+private:
+  bytes& out_;
+  size_t staged_ = 0;
+  // Holds a typical event (16-byte key, 64-byte value) whole.
+  std::array<uint8_t, 256> stage_;
 };
 
 /// The deepest nesting of arrays and maps that `unpack_whole` accepts.
