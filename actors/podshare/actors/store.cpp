@@ -170,7 +170,8 @@ auto finish_write(self_pointer self, caf::expected<write_outcome> outcome,
   auto done = [self, promise, reply = std::move(reply),
                stamp](const caf::error& err) mutable {
     if (!err) {
-      promise.deliver(reply);
+      // Moved, not copied: a batch's reply holds an origin string per write.
+      promise.deliver(std::move(reply));
       return;
     }
     auto failure = caf::make_error(ec::broadcast_failed, describe(err));
