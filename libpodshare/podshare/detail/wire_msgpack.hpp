@@ -11,8 +11,8 @@
 
 #include <array>
 #include <cstddef>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 /// The msgpack form of the wire envelope (spec §10). `podshare/wire.hpp`
