@@ -83,8 +83,10 @@ void replica::reclaim() {
     return;
   auto now = detail::epoch_domain::instance().try_advance();
   while (!limbo_.empty() && limbo_.front().first + 2 <= now) {
-    for (auto& g : limbo_.front().second)
+    auto& bag = limbo_.front().second;
+    for (auto& g : bag)
       g.release(g.ptr, g.context);
+    trie_.recycle(std::move(bag));
     limbo_.pop_front();
   }
 }

@@ -205,6 +205,37 @@ CAF_TEST(keys sharing hash prefixes nest and collapse again) {
     g.release(g.ptr, g.context);
 }
 
+CAF_TEST(a recycled garbage list collects the next batch and loses nothing) {
+  bare_trie bare;
+  auto& trie = bare.trie;
+  bare.put(1, "a");
+  trie.seal(); // a fresh leaf in a fresh trie unlinks nothing
+  bare.put(1, "a");
+  auto first = trie.seal();
+  CAF_REQUIRE_EQUAL(first.size(), 1u);
+  for (auto& g : first)
+    g.release(g.ptr, g.context);
+  first.reserve(16);
+  auto* buffer = first.data();
+  trie.recycle(std::move(first));
+  bare.put(1, "a");
+  auto second = trie.seal();
+  // The next batch's garbage went into the recycled buffer, alone.
+  CAF_CHECK(second.data() == buffer);
+  CAF_CHECK_EQUAL(second.size(), 1u);
+  // A list handed back while garbage is pending is refused: adopting it
+  // would drop that garbage.
+  bare.put(1, "a");
+  std::vector<detail::garbage> spare;
+  spare.reserve(64);
+  trie.recycle(std::move(spare));
+  auto third = trie.seal();
+  CAF_CHECK_EQUAL(third.size(), 1u);
+  for (auto* bag : {&second, &third})
+    for (auto& g : *bag)
+      g.release(g.ptr, g.context);
+}
+
 CAF_TEST(the epoch advances only when every reader has caught up) {
   auto& domain = detail::epoch_domain::instance();
   auto* reader = domain.acquire_slot();

@@ -87,6 +87,14 @@ std::vector<garbage> hamt::seal() {
   return result;
 }
 
+void hamt::recycle(std::vector<garbage>&& spent) {
+  if (!garbage_.empty() || spent.capacity() <= garbage_.capacity()
+      || spent.capacity() > max_recycled)
+    return;
+  spent.clear();
+  garbage_ = std::move(spent);
+}
+
 void hamt::free_tree(node_ref node) {
   if (node == 0)
     return;

@@ -64,6 +64,11 @@ public:
   /// batch for the caller to free once readers have moved on.
   std::vector<garbage> seal();
 
+  /// Takes back a garbage list whose entries the caller has freed, to
+  /// collect the next batch's garbage in: growing a new list costs a
+  /// handful of allocations per batch, large ones for large batches.
+  void recycle(std::vector<garbage>&& spent);
+
 private:
   struct inner;
 
@@ -83,6 +88,9 @@ private:
   static const record* as_leaf(node_ref x) {
     return reinterpret_cast<const record*>(x & ~node_ref{1});
   }
+
+  // The largest garbage list `recycle` keeps (24 bytes an entry).
+  static constexpr size_t max_recycled = 4096;
 
   leaf_releaser releaser_;
   node_ref root_ = 0;
