@@ -93,14 +93,12 @@ template <class T>
 struct msgpack_codec {
   /// Packs `x`.
   static caf::expected<bytes> encode(const T& x) {
-    return detail::codec_guard(ec::encode_failed,
-                               [&]() -> caf::expected<bytes> {
-                                 bytes buf;
-                                 detail::bytes_writer writer{buf};
-                                 msgpack::pack(writer, x);
-                                 writer.flush();
-                                 return buf;
-                               });
+    return detail::codec_guard(
+      ec::encode_failed, [&]() -> caf::expected<bytes> {
+        bytes buf;
+        detail::pack_into(buf, [&](auto& pk) { pk.pack(x); });
+        return buf;
+      });
   }
 
   /// Unpacks exactly one object spanning the input and converts it to `T`;

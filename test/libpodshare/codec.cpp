@@ -115,7 +115,7 @@ CAF_TEST(the msgpack codec round trips strings numbers containers structs) {
   CAF_CHECK(pt_res && *pt_res == (point{3, -4}));
 }
 
-CAF_TEST(the msgpack codec packs the bytes msgpack - cxx packs on its own) {
+CAF_TEST(the msgpack codec packs the same bytes as an sbuffer) {
   // Sizes from empty to well past the writer's 256-byte staging array.
   for (size_t n = 0; n <= 1100; n += 13) {
     std::vector<std::string> x{std::string(n, 'a'), std::string(n / 3, 'b')};

@@ -244,10 +244,7 @@ bytes encode_msgpack_events(const std::vector<event>& changes) {
 }
 
 void append_msgpack_event(bytes& out, const event& change) {
-  bytes_writer writer{out};
-  packer pk{writer};
-  pack_event(pk, change);
-  writer.flush();
+  pack_into(out, [&](packer& pk) { pack_event(pk, change); });
 }
 
 void begin_msgpack_batch(bytes& buf) {
@@ -284,13 +281,12 @@ caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
 // The entry count is a map32 header written last: a walk does not know it
 // up front. msgpack lets any count use the 32-bit form.
 size_t begin_msgpack_snapshot(bytes& buf) {
-  bytes_writer writer{buf};
-  packer pk{writer};
-  pk.pack_map(2);
-  pack_str(pk, "v");
-  pk.pack_uint64(wire::protocol_version);
-  pack_str(pk, "entries");
-  writer.flush();
+  pack_into(buf, [](packer& pk) {
+    pk.pack_map(2);
+    pack_str(pk, "v");
+    pk.pack_uint64(wire::protocol_version);
+    pack_str(pk, "entries");
+  });
   buf.push_back(0xdf); // map32
   auto count_at = buf.size();
   buf.insert(buf.end(), 4, 0);
@@ -298,19 +294,18 @@ size_t begin_msgpack_snapshot(bytes& buf) {
 }
 
 void add_msgpack_snapshot_entry(bytes& buf, const wire::entry_view& x) {
-  bytes_writer writer{buf};
-  packer pk{writer};
-  pack_str(pk, x.key);
-  pk.pack_map(4);
-  if (x.tombstone()) {
-    pack_str(pk, "tombstone");
-    pk.pack_true();
-  } else {
-    pack_str(pk, "value");
-    pack_bin(pk, *x.value);
-  }
-  pack_version(pk, x.timestamp, x.origin, x.seq);
-  writer.flush();
+  pack_into(buf, [&](packer& pk) {
+    pack_str(pk, x.key);
+    pk.pack_map(4);
+    if (x.tombstone()) {
+      pack_str(pk, "tombstone");
+      pk.pack_true();
+    } else {
+      pack_str(pk, "value");
+      pack_bin(pk, *x.value);
+    }
+    pack_version(pk, x.timestamp, x.origin, x.seq);
+  });
 }
 
 void end_msgpack_snapshot(bytes& buf, size_t count_at, size_t count) {

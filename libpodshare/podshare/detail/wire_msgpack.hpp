@@ -25,7 +25,7 @@ namespace podshare::detail {
 /// byte, a length, a field name), and appending each to a vector costs
 /// several times the packing. Pieces larger than the array go straight to
 /// `out`. No intermediate heap buffer (an `sbuffer` starts at 8 KiB).
-/// Call `flush` when packing is done, before `out` is read or moved.
+/// Use it through `pack_into`, which flushes it when packing is done.
 class bytes_writer {
 public:
   explicit bytes_writer(bytes& out) noexcept : out_(out) {}
@@ -60,6 +60,16 @@ private:
   // Holds a typical event (16-byte key, 64-byte value) whole.
   std::array<uint8_t, 256> stage_;
 };
+
+/// Appends to `out` what `pack` packs with the
+/// `msgpack::packer<bytes_writer>&` it is given.
+template <class Pack>
+void pack_into(bytes& out, Pack&& pack) {
+  bytes_writer writer{out};
+  msgpack::packer<bytes_writer> packer{writer};
+  pack(packer);
+  writer.flush();
+}
 
 /// The deepest nesting of arrays and maps that `unpack_whole` accepts.
 constexpr size_t max_msgpack_depth = 128;
