@@ -89,12 +89,31 @@ bytes msgpack_outbox::take() {
 
 caf::expected<std::vector<event>> decode_events(const uint8_t* data,
                                                 size_t size) {
+  std::vector<event> result;
+  if (auto err = decode_events(data, size, result))
+    return err;
+  return result;
+}
+
+caf::error decode_events(const uint8_t* data, size_t size,
+                         std::vector<event>& out) {
+  out.clear();
+  caf::error err;
   switch (sniff(data, size)) {
-    case sniffed::json: return detail::decode_json_events(data, size);
-    case sniffed::msgpack: return detail::decode_msgpack_events(data, size);
-    case sniffed::neither: break;
+    case sniffed::json:
+      if (auto xs = detail::decode_json_events(data, size))
+        out = std::move(*xs);
+      else
+        err = std::move(xs.error());
+      break;
+    case sniffed::msgpack:
+      err = detail::decode_msgpack_events(data, size, out);
+      break;
+    case sniffed::neither: err = not_an_envelope(size); break;
   }
-  return not_an_envelope(size);
+  if (err)
+    out.clear();
+  return err;
 }
 
 bytes encode_snapshot(format fmt, const std::vector<event>& entries) {

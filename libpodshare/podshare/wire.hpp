@@ -71,6 +71,11 @@ private:
 caf::expected<std::vector<event>> decode_events(const uint8_t* data,
                                                 size_t size);
 
+/// As above, into `out` (emptied first), whose buffer a receiver can keep
+/// from one message to the next. On failure `out` is empty.
+caf::error decode_events(const uint8_t* data, size_t size,
+                         std::vector<event>& out);
+
 /// Encodes a snapshot: every entry, tombstones as `erase` changes, in the
 /// given order (unsorted: sorting 100,000 keys would cost more than the rest
 /// of the encoding).

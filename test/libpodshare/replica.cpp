@@ -205,6 +205,50 @@ CAF_TEST(keys sharing hash prefixes nest and collapse again) {
     g.release(g.ptr, g.context);
 }
 
+CAF_TEST(a prefetch walks each path to the leaf that find would compare) {
+  bare_trie bare;
+  auto& trie = bare.trie;
+  constexpr uint64_t nested_x = 0x0123456789ABCDEFULL;
+  constexpr uint64_t nested_y = 0xF123456789ABCDEFULL;
+  constexpr uint64_t colliding = 0xDEADBEEFCAFEF00DULL;
+  bare.put(nested_x, "x");
+  bare.put(nested_y, "y");
+  bare.put(colliding, "a");
+  bare.put(colliding, "b");
+  bare.put(7, "shallow");
+  std::vector<uint64_t> hashes{nested_x,
+                               nested_y,
+                               7,
+                               colliding,
+                               7 | (uint64_t{1} << 40), // ends at "shallow"
+                               nested_x ^ 1};           // no path
+  std::vector<detail::node_ref> cursors;
+  detail::hamt::prefetch(trie.root(), hashes, cursors);
+  auto leaf
+    = [](const record* x) { return reinterpret_cast<detail::node_ref>(x) | 1; };
+  CAF_REQUIRE_EQUAL(cursors.size(), hashes.size());
+  CAF_CHECK_EQUAL(cursors[0],
+                  leaf(detail::hamt::find(trie.root(), nested_x, "x")));
+  CAF_CHECK_EQUAL(cursors[1],
+                  leaf(detail::hamt::find(trie.root(), nested_y, "y")));
+  CAF_CHECK_EQUAL(cursors[2],
+                  leaf(detail::hamt::find(trie.root(), 7, "shallow")));
+  // The collision node: an inner node, with both leaves below it.
+  CAF_CHECK(cursors[3] != 0 && (cursors[3] & 1) == 0);
+  CAF_CHECK_EQUAL(cursors[4], cursors[2]);
+  CAF_CHECK_EQUAL(cursors[5], 0u);
+  // An empty trie and a lone leaf.
+  detail::hamt::prefetch(0, hashes, cursors);
+  CAF_CHECK_EQUAL(cursors[0], 0u);
+  bare_trie lone;
+  lone.put(nested_x, "x");
+  detail::hamt::prefetch(lone.trie.root(), hashes, cursors);
+  CAF_CHECK_EQUAL(cursors[5], lone.trie.root());
+  for (auto* t : {&trie, &lone.trie})
+    for (auto& g : t->seal())
+      g.release(g.ptr, g.context);
+}
+
 CAF_TEST(a recycled garbage list collects the next batch and loses nothing) {
   bare_trie bare;
   auto& trie = bare.trie;

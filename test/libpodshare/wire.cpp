@@ -170,6 +170,50 @@ CAF_TEST(msgpack events of every size around the staging array round trip) {
   CAF_CHECK(all && *all == batch);
 }
 
+CAF_TEST(decoding into a kept buffer replaces what it held) {
+  auto batch = sample_batch();
+  std::vector<event> out{make_event(event_kind::set, "old", "x", "n", t0, 1)};
+  for (auto fmt : {wire::format::msgpack, wire::format::json}) {
+    auto buf = wire::encode_events(fmt, batch);
+    CAF_CHECK(!wire::decode_events(buf.data(), buf.size(), out));
+    CAF_CHECK(out == batch);
+  }
+  // A failure leaves nothing behind, not even the events before the bad one.
+  bytes good_then_bad{0x92}; // a msgpack array of two: an event, then 7
+  auto good = wire::encode_events(wire::format::msgpack, {batch.front()});
+  good_then_bad.insert(good_then_bad.end(), good.begin(), good.end());
+  good_then_bad.push_back(0x07);
+  for (const auto& bad :
+       {good_then_bad, to_bytes("[" + std::string{golden_set} + ",7]"),
+        to_bytes("nonsense")}) {
+    out = batch;
+    CAF_CHECK_EQUAL(wire::decode_events(bad.data(), bad.size(), out),
+                    decode_failed);
+    CAF_CHECK(out.empty());
+  }
+}
+
+CAF_TEST(msgpack batches decode alike whatever size came before) {
+  // Each thread decodes in a zone it keeps: a batch after a larger one, a
+  // malformed one, and a larger one again each decode as encoded.
+  auto batch_of = [](size_t n) {
+    std::vector<event> xs;
+    for (size_t i = 0; i < n; ++i)
+      xs.push_back(make_event(event_kind::set, "k" + std::to_string(i),
+                              std::string(64, 'v'), "origin", t0,
+                              static_cast<uint64_t>(i)));
+    return xs;
+  };
+  auto truncated = wire::encode_events(wire::format::msgpack, batch_of(50));
+  truncated.resize(truncated.size() / 2);
+  for (size_t n : {1000, 3, 0, 5000, 10}) {
+    auto xs = batch_of(n);
+    auto res = decode(wire::encode_events(wire::format::msgpack, xs));
+    CAF_CHECK(res && *res == xs);
+    CAF_CHECK_EQUAL(failure(decode(truncated)), decode_failed);
+  }
+}
+
 CAF_TEST(a JSON batch round trips as an array of event objects) {
   auto batch = sample_batch();
   auto buf = wire::encode_events(wire::format::json, batch);

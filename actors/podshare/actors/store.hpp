@@ -191,12 +191,17 @@ private:
                                       uint64_t writes,
                                       const std::vector<bool>& lossy);
 
-  // Empties `pending_` for the next local write.
+  // `apply_remote` but for emptying `pending_`, which the message was
+  // decoded into.
+  std::vector<event> apply_decoded(const bytes& payload);
+
+  // Empties `pending_` for the next write.
   void release_pending();
 
-  // The changes of the local write being committed. Kept between writes:
-  // a buffer the size of each batch, allocated and freed every time, sent
-  // glibc's allocator through a consolidation of its free lists per batch.
+  // The changes of the write being applied, local or from a peer. Kept
+  // between writes: a buffer the size of each batch, allocated and freed
+  // every time, sent glibc's allocator through a consolidation of its free
+  // lists per batch.
   std::vector<event> pending_;
 
   // The most changes whose buffer `pending_` keeps after a write.

@@ -227,6 +227,9 @@ store_state::commit(std::vector<event>& changes, uint64_t writes,
     result.payload = wire::encode_events(cfg.options.wire, changes);
   result.versions.reserve(changes.size());
   auto* events = event_sink(result.events);
+  if (events != nullptr)
+    events->reserve(changes.size());
+  cfg.map->prefetch(changes);
   for (size_t i = 0; i < changes.size(); ++i) {
     auto& change = changes[i];
     // With no watch the change stays here after `apply`, and the reply can
@@ -245,12 +248,17 @@ store_state::commit(std::vector<event>& changes, uint64_t writes,
 // -- replication --------------------------------------------------------------
 
 std::vector<event> store_state::apply_remote(const bytes& payload) {
-  auto decoded = wire::decode_events(payload.data(), payload.size());
-  if (!decoded) {
-    report(decoded.error());
+  auto result = apply_decoded(payload);
+  release_pending();
+  return result;
+}
+
+std::vector<event> store_state::apply_decoded(const bytes& payload) {
+  auto& changes = pending_;
+  if (auto err = wire::decode_events(payload.data(), payload.size(), changes)) {
+    report(err);
     return {};
   }
-  auto& changes = *decoded;
   // Our own messages come back from transports that deliver to the sender.
   changes.erase(std::remove_if(changes.begin(), changes.end(),
                                [this](const event& x) {
@@ -276,6 +284,9 @@ std::vector<event> store_state::apply_remote(const bytes& payload) {
   auto lossy = decode_remote_values(changes);
   std::vector<event> result;
   auto* events = event_sink(result);
+  if (events != nullptr)
+    events->reserve(changes.size());
+  cfg.map->prefetch(changes);
   for (size_t i = 0; i < changes.size(); ++i)
     apply(changes[i], events, lossy[i]);
   publish();

@@ -68,6 +68,32 @@ const record* hamt::find(node_ref node, uint64_t hash, std::string_view key) {
   return nullptr;
 }
 
+void hamt::prefetch(node_ref root, const std::vector<uint64_t>& hashes,
+                    std::vector<node_ref>& cursors) {
+  cursors.assign(hashes.size(), root);
+  for (unsigned shift = 0; shift < hash_bits; shift += bits_per_level) {
+    bool deeper = false;
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      auto node = cursors[i];
+      if (node == 0 || is_leaf(node))
+        continue;
+      // Asked for in the previous round: in the cache by now.
+      auto* in = reinterpret_cast<const inner*>(node);
+      auto bit = uint32_t{1} << index_at(hashes[i], shift);
+      if ((in->bitmap & bit) == 0) {
+        cursors[i] = 0;
+        continue;
+      }
+      auto child = children(in)[position(in->bitmap, bit)];
+      __builtin_prefetch(reinterpret_cast<const void*>(child & ~node_ref{1}));
+      cursors[i] = child;
+      deeper = true;
+    }
+    if (!deeper)
+      return;
+  }
+}
+
 const record* hamt::put(record* leaf) {
   const record* replaced = nullptr;
   root_ = assoc(root_, 0, leaf, replaced);

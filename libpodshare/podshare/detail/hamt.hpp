@@ -47,6 +47,14 @@ public:
   template <class F>
   static void for_each(node_ref root, F&& f);
 
+  /// Asks the cache for the nodes and leaves on the paths to `hashes`, all
+  /// paths one level at a time, so that a batch's cache misses overlap
+  /// instead of each lookup waiting for its own. Afterwards `cursors[i]` is
+  /// where the path of `hashes[i]` ends: the leaf that `find` would compare,
+  /// the collision node that holds the hash, or 0 where no path goes.
+  static void prefetch(node_ref root, const std::vector<uint64_t>& hashes,
+                       std::vector<node_ref>& cursors);
+
   // -- writing (the writer only) --------------------------------------------
 
   /// The writer's current root, including unsealed changes.

@@ -8,6 +8,7 @@
 #include <exception>
 #include <limits>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -198,27 +199,79 @@ size_t estimated_size(const std::vector<event>& xs) {
   return result;
 }
 
+// The bytes that the names of an event's required fields take ("kind",
+// "key", "origin", "timestamp", with their headers): no event that decodes
+// is smaller.
+constexpr size_t min_event_size = 26;
+
+// The largest zone chunk a thread keeps between decodes.
+constexpr size_t max_leased_zone = size_t{1} << 20;
+
+// A msgpack zone for one decode, reused by the thread's next decode. A
+// receiving store decodes batch after batch: a fresh zone of a few hundred
+// KiB for each, freed after it, made glibc consolidate its fastbins twice
+// per batch. Each thread keeps one zone instead, cleared after every use
+// and replaced by a larger one when a batch needs more; a nested decode
+// gets a zone of its own.
+class zone_lease {
+public:
+  explicit zone_lease(size_t chunk) {
+    auto& kept = kept_zone();
+    if (kept.busy) {
+      own_ = std::make_unique<msgpack::zone>(chunk);
+      zone_ = own_.get();
+      return;
+    }
+    if (!kept.zone || kept.chunk < chunk) {
+      kept.zone = std::make_unique<msgpack::zone>(chunk);
+      kept.chunk = chunk;
+    }
+    kept.busy = true;
+    zone_ = kept.zone.get();
+  }
+
+  zone_lease(const zone_lease&) = delete;
+  zone_lease& operator=(const zone_lease&) = delete;
+
+  ~zone_lease() {
+    if (own_)
+      return;
+    zone_->clear();
+    kept_zone().busy = false;
+  }
+
+  msgpack::zone& get() { return *zone_; }
+
+private:
+  struct kept {
+    std::unique_ptr<msgpack::zone> zone;
+    size_t chunk = 0;
+    bool busy = false;
+  };
+
+  static kept& kept_zone() {
+    thread_local kept zone;
+    return zone;
+  }
+
+  std::unique_ptr<msgpack::zone> own_;
+  msgpack::zone* zone_ = nullptr;
+};
+
 } // namespace
 
-caf::error unpack_whole(const uint8_t* data, size_t size,
-                        msgpack::object_handle& out) {
+caf::error unpack_whole(const uint8_t* data, size_t size, msgpack::zone& zone,
+                        msgpack::object& out) {
   if (size == 0)
     return fail("empty message");
   msgpack::unpack_limit limit{size, size, size, size, size, max_msgpack_depth};
   size_t offset = 0;
   try {
-    // msgpack-cxx's default zone starts with an 8 KiB chunk, even for a
-    // 64-byte value, and grows by more of them; strings, binaries and
-    // extensions are referenced rather than copied in, so a chunk of twice
-    // the input holds a typical message's objects in one allocation.
-    auto chunk = std::min(2 * size + 256, size_t{1} << 20);
-    msgpack::unique_ptr<msgpack::zone> zone{new msgpack::zone(chunk)};
     bool referenced = false;
-    auto obj = msgpack::unpack(
-      *zone, reinterpret_cast<const char*>(data), size, offset, referenced,
+    out = msgpack::unpack(
+      zone, reinterpret_cast<const char*>(data), size, offset, referenced,
       [](msgpack::type::object_type, size_t, void*) { return true; }, nullptr,
       limit);
-    out = msgpack::object_handle{obj, std::move(zone)};
   } catch (const msgpack::insufficient_bytes&) {
     return fail("truncated msgpack");
   } catch (const std::exception& ex) {
@@ -226,6 +279,21 @@ caf::error unpack_whole(const uint8_t* data, size_t size,
   }
   if (offset != size)
     return fail("trailing bytes after msgpack object");
+  return {};
+}
+
+caf::error unpack_whole(const uint8_t* data, size_t size,
+                        msgpack::object_handle& out) {
+  // msgpack-cxx's default zone starts with an 8 KiB chunk, even for a
+  // 64-byte value, and grows by more of them; strings, binaries and
+  // extensions are referenced rather than copied in, so a chunk of twice
+  // the input holds a typical message's objects in one allocation.
+  auto chunk = std::min(2 * size + 256, size_t{1} << 20);
+  msgpack::unique_ptr<msgpack::zone> zone{new msgpack::zone(chunk)};
+  msgpack::object obj;
+  if (auto err = unpack_whole(data, size, *zone, obj))
+    return err;
+  out = msgpack::object_handle{obj, std::move(zone)};
   return {};
 }
 
@@ -257,25 +325,28 @@ void end_msgpack_batch(bytes& buf, uint32_t count) {
     buf[1 + i] = static_cast<uint8_t>(count >> (24 - 8 * i));
 }
 
-caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
-                                                        size_t size) {
-  msgpack::object_handle handle;
-  if (auto err = unpack_whole(data, size, handle))
+caf::error decode_msgpack_events(const uint8_t* data, size_t size,
+                                 std::vector<event>& out) {
+  // A batch's objects take about three times its bytes (an event map of
+  // seven fields is fifteen 24-byte objects).
+  zone_lease zone{std::min(4 * size + 256, max_leased_zone)};
+  msgpack::object obj;
+  if (auto err = unpack_whole(data, size, zone.get(), obj))
     return err;
-  const auto& obj = handle.get();
   if (obj.type != msgpack::type::MAP && obj.type != msgpack::type::ARRAY)
     return fail("neither an event nor a batch");
   bool batch = obj.type == msgpack::type::ARRAY;
   auto first = batch ? obj.via.array.ptr : &obj;
   auto count = batch ? obj.via.array.size : 1u;
-  std::vector<event> result;
+  // Bounded by what the bytes can hold, so that a forged batch of nils
+  // cannot allocate for events it does not have.
+  out.reserve(out.size() + std::min<size_t>(count, size / min_event_size));
   for (uint32_t i = 0; i < count; ++i) {
-    // A batch applies atomically, so one bad event fails all of it. No
-    // reserve: a forged count must not allocate before the events parse.
-    if (auto err = decode_event(first[i], result.emplace_back()))
+    // A batch applies atomically, so one bad event fails all of it.
+    if (auto err = decode_event(first[i], out.emplace_back()))
       return err;
   }
-  return result;
+  return {};
 }
 
 // The entry count is a map32 header written last: a walk does not know it

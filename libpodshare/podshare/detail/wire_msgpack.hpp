@@ -85,6 +85,10 @@ constexpr size_t max_msgpack_depth = 128;
 caf::error unpack_whole(const uint8_t* data, size_t size,
                         msgpack::object_handle& out);
 
+/// As above, with the objects in `zone`, which must outlive `out`.
+caf::error unpack_whole(const uint8_t* data, size_t size, msgpack::zone& zone,
+                        msgpack::object& out);
+
 /// Encodes one change as an event map, several as a batch (an array).
 bytes encode_msgpack_events(const std::vector<event>& changes);
 
@@ -104,9 +108,10 @@ void begin_msgpack_batch(bytes& buf);
 /// `buf`, which now holds `count` event maps after it.
 void end_msgpack_batch(bytes& buf, uint32_t count);
 
-/// Decodes a msgpack event map or batch array.
-caf::expected<std::vector<event>> decode_msgpack_events(const uint8_t* data,
-                                                        size_t size);
+/// Decodes a msgpack event map or batch array, appending to `out`; on
+/// failure `out` may hold some of the events.
+caf::error decode_msgpack_events(const uint8_t* data, size_t size,
+                                 std::vector<event>& out);
 
 /// Starts a snapshot map in `buf` with room for its entry count; returns
 /// where the count goes.
