@@ -175,7 +175,8 @@ void print_summary(const recording_reporter& runs) {
         s.counter("podshare_pipelined_sets/1000/real_time", "items_per_second")
           / 1e6),
     "", ">= 1 M/s");
-  auto store_work = s.counter("store_work_set_batch/1000", "items_per_second");
+  auto store_work
+    = s.counter("store_work_set_batch/1000/10000", "items_per_second");
   auto facade_work
     = s.counter("store_work_facade_batch/1000", "items_per_second");
   s.row("  store's own work, set of 1000, no actors",
@@ -185,10 +186,21 @@ void print_summary(const recording_reporter& runs) {
         fmt("%.2f M writes/s", facade_work / 1e6),
         fmt("%.2f us per write", 1e6 / facade_work), "");
   auto receive_work
-    = s.counter("store_work_apply_remote/1000", "items_per_second");
+    = s.counter("store_work_apply_remote/1000/10000", "items_per_second");
   s.row("  receiving store's work, batch of 1000",
         fmt("%.2f M writes/s", receive_work / 1e6),
         fmt("%.2f us per write", 1e6 / receive_work), "(bounds replication)");
+  // The same two rows for a map that has outgrown the caches.
+  auto large_store_work
+    = s.counter("store_work_set_batch/1000/200000", "items_per_second");
+  s.row("  store's own work, 200,000 keys",
+        fmt("%.2f M writes/s", large_store_work / 1e6),
+        fmt("%.2f us per write", 1e6 / large_store_work), "");
+  auto large_receive_work
+    = s.counter("store_work_apply_remote/1000/200000", "items_per_second");
+  s.row("  receiving store's work, 200,000 keys",
+        fmt("%.2f M writes/s", large_receive_work / 1e6),
+        fmt("%.2f us per write", 1e6 / large_receive_work), "");
   auto remote50
     = s.counter("podshare_write_to_remote_watch/real_time", "p50_us") * 1e3;
   auto remote99
