@@ -106,11 +106,14 @@ struct msgpack_codec {
   /// @pre `T` is default-constructible.
   static caf::expected<T> decode(const uint8_t* data, size_t size) {
     return detail::codec_guard(ec::decode_failed, [&]() -> caf::expected<T> {
-      msgpack::object_handle handle;
-      if (auto err = detail::unpack_whole(data, size, handle))
+      // Strings and binaries point into `data`; the objects around them take
+      // about as many bytes again.
+      detail::zone_lease zone{2 * size + 256};
+      msgpack::object obj;
+      if (auto err = detail::unpack_whole(data, size, zone.get(), obj))
         return err;
       T result;
-      handle.get().convert(result);
+      obj.convert(result);
       return result;
     });
   }

@@ -205,60 +205,43 @@ size_t estimated_size(const std::vector<event>& xs) {
 constexpr size_t min_event_size = 26;
 
 // The largest zone chunk a thread keeps between decodes.
-constexpr size_t max_leased_zone = size_t{1} << 20;
+constexpr size_t max_kept_zone = size_t{1} << 20;
 
-// A msgpack zone for one decode, reused by the thread's next decode. A
-// receiving store decodes batch after batch: a fresh zone of a few hundred
-// KiB for each, freed after it, made glibc consolidate its fastbins twice
-// per batch. Each thread keeps one zone instead, cleared after every use
-// and replaced by a larger one when a batch needs more; a nested decode
-// gets a zone of its own.
-class zone_lease {
-public:
-  explicit zone_lease(size_t chunk) {
-    auto& kept = kept_zone();
-    if (kept.busy) {
-      own_ = std::make_unique<msgpack::zone>(chunk);
-      zone_ = own_.get();
-      return;
-    }
-    if (!kept.zone || kept.chunk < chunk) {
-      kept.zone = std::make_unique<msgpack::zone>(chunk);
-      kept.chunk = chunk;
-    }
-    kept.busy = true;
-    zone_ = kept.zone.get();
-  }
-
-  zone_lease(const zone_lease&) = delete;
-  zone_lease& operator=(const zone_lease&) = delete;
-
-  ~zone_lease() {
-    if (own_)
-      return;
-    zone_->clear();
-    kept_zone().busy = false;
-  }
-
-  msgpack::zone& get() { return *zone_; }
-
-private:
-  struct kept {
-    std::unique_ptr<msgpack::zone> zone;
-    size_t chunk = 0;
-    bool busy = false;
-  };
-
-  static kept& kept_zone() {
-    thread_local kept zone;
-    return zone;
-  }
-
-  std::unique_ptr<msgpack::zone> own_;
-  msgpack::zone* zone_ = nullptr;
+struct kept_zone {
+  std::unique_ptr<msgpack::zone> zone;
+  size_t chunk = 0;
+  bool busy = false;
 };
 
+kept_zone& thread_zone() {
+  thread_local kept_zone zone;
+  return zone;
+}
+
 } // namespace
+
+zone_lease::zone_lease(size_t chunk) {
+  chunk = std::min(chunk, max_kept_zone);
+  auto& kept = thread_zone();
+  if (kept.busy) {
+    own_ = std::make_unique<msgpack::zone>(chunk);
+    zone_ = own_.get();
+    return;
+  }
+  if (!kept.zone || kept.chunk < chunk) {
+    kept.zone = std::make_unique<msgpack::zone>(chunk);
+    kept.chunk = chunk;
+  }
+  kept.busy = true;
+  zone_ = kept.zone.get();
+}
+
+zone_lease::~zone_lease() {
+  if (own_)
+    return;
+  zone_->clear();
+  thread_zone().busy = false;
+}
 
 caf::error unpack_whole(const uint8_t* data, size_t size, msgpack::zone& zone,
                         msgpack::object& out) {
@@ -329,7 +312,7 @@ caf::error decode_msgpack_events(const uint8_t* data, size_t size,
                                  std::vector<event>& out) {
   // A batch's objects take about three times its bytes (an event map of
   // seven fields is fifteen 24-byte objects).
-  zone_lease zone{std::min(4 * size + 256, max_leased_zone)};
+  zone_lease zone{4 * size + 256};
   msgpack::object obj;
   if (auto err = unpack_whole(data, size, zone.get(), obj))
     return err;

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 /// The msgpack form of the wire envelope (spec §10). `podshare/wire.hpp`
@@ -84,6 +85,29 @@ constexpr size_t max_msgpack_depth = 128;
 ///          overlong input.
 caf::error unpack_whole(const uint8_t* data, size_t size,
                         msgpack::object_handle& out);
+
+/// A msgpack zone for one decode, reused by the thread's next decode. A
+/// receiving store decodes message after message and value after value: a
+/// fresh zone for each (a few hundred KiB for a batch of 1,000 events) and
+/// its free made glibc consolidate its fastbins again and again. Each thread
+/// keeps one zone instead (up to 1 MiB), cleared after every use and
+/// replaced by a larger one when a decode asks for more; a nested decode
+/// gets a zone of its own.
+class zone_lease {
+public:
+  /// Leases a zone whose first chunk holds at least `chunk` bytes (or
+  /// 1 MiB; it grows beyond as a zone does).
+  explicit zone_lease(size_t chunk);
+  zone_lease(const zone_lease&) = delete;
+  zone_lease& operator=(const zone_lease&) = delete;
+  ~zone_lease();
+
+  msgpack::zone& get() noexcept { return *zone_; }
+
+private:
+  std::unique_ptr<msgpack::zone> own_; // only for a nested decode
+  msgpack::zone* zone_ = nullptr;
+};
 
 /// As above, with the objects in `zone`, which must outlive `out`.
 caf::error unpack_whole(const uint8_t* data, size_t size, msgpack::zone& zone,
