@@ -175,32 +175,22 @@ void print_summary(const recording_reporter& runs) {
         s.counter("podshare_pipelined_sets/1000/real_time", "items_per_second")
           / 1e6),
     "", ">= 1 M/s");
-  auto store_work
-    = s.counter("store_work_set_batch/1000/10000", "items_per_second");
-  auto facade_work
-    = s.counter("store_work_facade_batch/1000", "items_per_second");
-  s.row("  store's own work, set of 1000, no actors",
-        fmt("%.2f M writes/s", store_work / 1e6),
-        fmt("%.2f us per write", 1e6 / store_work), "(a bound on the above)");
-  s.row("  facade's encoding of 1000",
-        fmt("%.2f M writes/s", facade_work / 1e6),
-        fmt("%.2f us per write", 1e6 / facade_work), "");
-  auto receive_work
-    = s.counter("store_work_apply_remote/1000/10000", "items_per_second");
-  s.row("  receiving store's work, batch of 1000",
-        fmt("%.2f M writes/s", receive_work / 1e6),
-        fmt("%.2f us per write", 1e6 / receive_work), "(bounds replication)");
+  // Writes per second of benchmark `name`, and the time each took.
+  auto work_row = [&](const char* label, const char* name, const char* goal) {
+    auto rate = s.counter(name, "items_per_second");
+    s.row(label, fmt("%.2f M writes/s", rate / 1e6),
+          fmt("%.2f us per write", 1e6 / rate), goal);
+  };
+  work_row("  store's own work, set of 1000, no actors",
+           "store_work_set_batch/1000/10000", "(a bound on the above)");
+  work_row("  facade's encoding of 1000", "store_work_facade_batch/1000", "");
+  work_row("  receiving store's work, batch of 1000",
+           "store_work_apply_remote/1000/10000", "(bounds replication)");
   // The same two rows for a map that has outgrown the caches.
-  auto large_store_work
-    = s.counter("store_work_set_batch/1000/200000", "items_per_second");
-  s.row("  store's own work, 200,000 keys",
-        fmt("%.2f M writes/s", large_store_work / 1e6),
-        fmt("%.2f us per write", 1e6 / large_store_work), "");
-  auto large_receive_work
-    = s.counter("store_work_apply_remote/1000/200000", "items_per_second");
-  s.row("  receiving store's work, 200,000 keys",
-        fmt("%.2f M writes/s", large_receive_work / 1e6),
-        fmt("%.2f us per write", 1e6 / large_receive_work), "");
+  work_row("  store's own work, 200,000 keys",
+           "store_work_set_batch/1000/200000", "");
+  work_row("  receiving store's work, 200,000 keys",
+           "store_work_apply_remote/1000/200000", "");
   auto remote50
     = s.counter("podshare_write_to_remote_watch/real_time", "p50_us") * 1e3;
   auto remote99
