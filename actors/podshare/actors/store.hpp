@@ -108,9 +108,14 @@ struct store_state {
   bytes encoded_value(const record& x) const;
 
   /// Where applied changes go: nowhere while no watch is active, which saves
-  /// a copy of every change and a message per write.
-  std::vector<event>* event_sink(std::vector<event>& events) const {
-    return watches_opened > watches_ended->load() ? &events : nullptr;
+  /// a copy of every change and a message per write; else `events`, with
+  /// room for `expected` more.
+  std::vector<event>* event_sink(std::vector<event>& events,
+                                 size_t expected) const {
+    if (watches_opened <= watches_ended->load())
+      return nullptr;
+    events.reserve(events.size() + expected);
+    return &events;
   }
 
   /// Makes staged changes visible and refreshes the gauges.

@@ -226,9 +226,7 @@ store_state::commit(std::vector<event>& changes, uint64_t writes,
   else
     result.payload = wire::encode_events(cfg.options.wire, changes);
   result.versions.reserve(changes.size());
-  auto* events = event_sink(result.events);
-  if (events != nullptr)
-    events->reserve(changes.size());
+  auto* events = event_sink(result.events, changes.size());
   cfg.map->prefetch(changes);
   for (size_t i = 0; i < changes.size(); ++i) {
     auto& change = changes[i];
@@ -283,9 +281,7 @@ std::vector<event> store_state::apply_decoded(const bytes& payload) {
   }
   auto lossy = decode_remote_values(changes);
   std::vector<event> result;
-  auto* events = event_sink(result);
-  if (events != nullptr)
-    events->reserve(changes.size());
+  auto* events = event_sink(result, changes.size());
   cfg.map->prefetch(changes);
   for (size_t i = 0; i < changes.size(); ++i)
     apply(changes[i], events, lossy[i]);
@@ -305,7 +301,8 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
     return 0;
   }
   uint64_t adopted = 0;
-  auto* sink = event_sink(events);
+  // No room asked for: a refresh's snapshot mostly repeats what we hold.
+  auto* sink = event_sink(events, 0);
   for (auto& change : *decoded) {
     if (change.kind == event_kind::set) {
       auto value = cfg.values->decode(change.value.data(), change.value.size());

@@ -265,21 +265,6 @@ caf::error unpack_whole(const uint8_t* data, size_t size, msgpack::zone& zone,
   return {};
 }
 
-caf::error unpack_whole(const uint8_t* data, size_t size,
-                        msgpack::object_handle& out) {
-  // msgpack-cxx's default zone starts with an 8 KiB chunk, even for a
-  // 64-byte value, and grows by more of them; strings, binaries and
-  // extensions are referenced rather than copied in, so a chunk of twice
-  // the input holds a typical message's objects in one allocation.
-  auto chunk = std::min(2 * size + 256, size_t{1} << 20);
-  msgpack::unique_ptr<msgpack::zone> zone{new msgpack::zone(chunk)};
-  msgpack::object obj;
-  if (auto err = unpack_whole(data, size, *zone, obj))
-    return err;
-  out = msgpack::object_handle{obj, std::move(zone)};
-  return {};
-}
-
 bytes encode_msgpack_events(const std::vector<event>& changes) {
   bytes buf;
   buf.reserve(estimated_size(changes));
@@ -310,8 +295,8 @@ void end_msgpack_batch(bytes& buf, uint32_t count) {
 
 caf::error decode_msgpack_events(const uint8_t* data, size_t size,
                                  std::vector<event>& out) {
-  // A batch's objects take about three times its bytes (an event map of
-  // seven fields is fifteen 24-byte objects).
+  // The objects take about three times the bytes (an event map of seven
+  // fields is fifteen 24-byte objects); strings and binaries are referenced.
   zone_lease zone{4 * size + 256};
   msgpack::object obj;
   if (auto err = unpack_whole(data, size, zone.get(), obj))
@@ -386,10 +371,10 @@ bytes encode_msgpack_snapshot(const std::vector<wire::entry_view>& entries) {
 
 caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
                                                           size_t size) {
-  msgpack::object_handle handle;
-  if (auto err = unpack_whole(data, size, handle))
+  zone_lease zone{4 * size + 256};
+  msgpack::object obj;
+  if (auto err = unpack_whole(data, size, zone.get(), obj))
     return err;
-  const auto& obj = handle.get();
   if (obj.type != msgpack::type::MAP)
     return fail("a snapshot is not a map");
   fields root{obj};

@@ -17,7 +17,8 @@
 #include <vector>
 
 /// The msgpack form of the wire envelope (spec §10). `podshare/wire.hpp`
-/// dispatches here; `podshare/codec.hpp` reuses `unpack_whole`.
+/// dispatches here; `podshare/codec.hpp` reuses `unpack_whole` and
+/// `zone_lease`.
 namespace podshare::detail {
 
 /// A msgpack-cxx output stream that appends to `out`. It stages what is
@@ -75,17 +76,6 @@ void pack_into(bytes& out, Pack&& pack) {
 /// The deepest nesting of arrays and maps that `unpack_whole` accepts.
 constexpr size_t max_msgpack_depth = 128;
 
-/// Unpacks exactly one msgpack object spanning all `size` bytes. Never
-/// throws. msgpack-cxx allocates an array's or map's elements when it reads
-/// the header, so the element counts are capped by `size` (every element
-/// takes at least one byte): a forged length cannot allocate more than a
-/// small multiple of the input. Strings, binaries and extensions in `out`
-/// point into `data`: `out` is valid only while `data` is.
-/// @returns `ec::decode_failed` with a reason on truncated, malformed or
-///          overlong input.
-caf::error unpack_whole(const uint8_t* data, size_t size,
-                        msgpack::object_handle& out);
-
 /// A msgpack zone for one decode, reused by the thread's next decode. A
 /// receiving store decodes message after message and value after value: a
 /// fresh zone for each (a few hundred KiB for a batch of 1,000 events) and
@@ -109,7 +99,15 @@ private:
   msgpack::zone* zone_ = nullptr;
 };
 
-/// As above, with the objects in `zone`, which must outlive `out`.
+/// Unpacks exactly one msgpack object spanning all `size` bytes. Never
+/// throws. msgpack-cxx allocates an array's or map's elements when it reads
+/// the header, so the element counts are capped by `size` (every element
+/// takes at least one byte): a forged length cannot allocate more than a
+/// small multiple of the input. The objects live in `zone`; strings,
+/// binaries and extensions in `out` point into `data`: `out` is valid only
+/// while both are.
+/// @returns `ec::decode_failed` with a reason on truncated, malformed or
+///          overlong input.
 caf::error unpack_whole(const uint8_t* data, size_t size, msgpack::zone& zone,
                         msgpack::object& out);
 
