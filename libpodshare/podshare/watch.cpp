@@ -1,5 +1,8 @@
 #include "podshare/watch.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace podshare {
 
 bool watch_filter::matches(const event& x) const {
@@ -21,15 +24,19 @@ const char* to_string(watch_end x) {
   return "unknown";
 }
 
-bool watch_queue::try_push(event x) {
+size_t watch_queue::try_push(std::vector<event>&& events) {
+  size_t added = 0;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (ended_ || events_.size() >= capacity_)
-      return false;
-    events_.push_back(std::move(x));
+    if (ended_)
+      return 0;
+    added = std::min(events.size(), capacity_ - events_.size());
+    std::move(events.begin(), events.begin() + static_cast<ptrdiff_t>(added),
+              std::back_inserter(events_));
   }
-  cv_.notify_one();
-  return true;
+  if (added > 0)
+    cv_.notify_one();
+  return added;
 }
 
 void watch_queue::end(watch_end why) {

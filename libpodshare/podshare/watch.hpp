@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace podshare {
 
@@ -76,8 +77,10 @@ class watch_queue {
 public:
   explicit watch_queue(size_t capacity) : capacity_(capacity) {}
 
-  /// Adds an event; returns false when the queue is full or ended.
-  bool try_push(event x);
+  /// Adds `events` in order, moving them out of the vector, under one lock
+  /// and with one wake-up, as many as fit; none once the queue has ended.
+  /// Returns how many it added.
+  size_t try_push(std::vector<event>&& events);
 
   /// Ends the stream; the consumer sees `why` after the buffered events.
   void end(watch_end why);

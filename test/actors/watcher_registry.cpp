@@ -104,6 +104,85 @@ CAF_TEST(watchers that take a whole batch share it and others get a copy) {
   CAF_CHECK(dropped.empty());
 }
 
+CAF_TEST(the last blocking watcher takes the events and the others copy) {
+  using state = actors::watcher_registry_state;
+  state registry;
+  registry.cfg.buffer = 10;
+  registry.cfg.counters = std::make_shared<detail::counters>();
+  auto first = std::make_shared<watch_queue>(10);
+  auto last = std::make_shared<watch_queue>(10);
+  registry.add(state::watcher{1, watch_filter::all(), {}, first, 0});
+  registry.add(state::watcher{2, watch_filter::all(), {}, last, 0});
+  std::vector<event> events(2);
+  events[0].key = "k1";
+  events[0].value = bytes(64, 1);
+  events[1].key = "k2";
+  events[1].value = bytes(64, 2);
+  auto expected = events;
+  // A moved event keeps its value's buffer; a copy gets a new one.
+  std::vector<const uint8_t*> buffers{events[0].value.data(),
+                                      events[1].value.data()};
+  std::vector<state::watcher> dropped;
+  CAF_CHECK(registry.dispatch(std::move(events), dropped).empty());
+  for (size_t i = 0; i < 2; ++i) {
+    auto copied = first->next(0s);
+    auto moved = last->next(0s);
+    CAF_REQUIRE(std::holds_alternative<event>(copied));
+    CAF_REQUIRE(std::holds_alternative<event>(moved));
+    CAF_CHECK_EQUAL(std::get<event>(copied), expected[i]);
+    CAF_CHECK_EQUAL(std::get<event>(moved), expected[i]);
+    CAF_CHECK_NOT_EQUAL(std::get<event>(copied).value.data(), buffers[i]);
+    CAF_CHECK_EQUAL(std::get<event>(moved).value.data(), buffers[i]);
+  }
+  CAF_CHECK_EQUAL(registry.cfg.counters->read().events_dispatched, 4u);
+}
+
+CAF_TEST(a blocking watcher after an actor watcher leaves the shared batch) {
+  using state = actors::watcher_registry_state;
+  state registry;
+  registry.cfg.buffer = 10;
+  registry.cfg.counters = std::make_shared<detail::counters>();
+  auto recorder = spawn_recorder(sys, std::make_shared<recorded_watch>());
+  auto queue = std::make_shared<watch_queue>(10);
+  registry.add(state::watcher{1, watch_filter::all(), recorder, nullptr, 0});
+  registry.add(state::watcher{2, watch_filter::all(), {}, queue, 0});
+  std::vector<event> events(2);
+  events[0].key = "k1";
+  events[1].key = "k2";
+  std::vector<state::watcher> dropped;
+  auto deliveries = registry.dispatch(events, dropped);
+  CAF_REQUIRE_EQUAL(deliveries.size(), 1u);
+  CAF_CHECK_EQUAL(deliveries[0].events.events(), events);
+  for (auto& x : events) {
+    auto item = queue->next(0s);
+    CAF_REQUIRE(std::holds_alternative<event>(item));
+    CAF_CHECK_EQUAL(std::get<event>(item), x);
+  }
+}
+
+CAF_TEST(a batch larger than a queue fills it and drops the watcher) {
+  using state = actors::watcher_registry_state;
+  state registry;
+  registry.cfg.counters = std::make_shared<detail::counters>();
+  auto queue = std::make_shared<watch_queue>(3);
+  registry.add(state::watcher{1, watch_filter::all(), {}, queue, 0});
+  std::vector<event> events(5);
+  for (size_t i = 0; i < events.size(); ++i)
+    events[i].key = "k" + std::to_string(i);
+  std::vector<state::watcher> dropped;
+  registry.dispatch(events, dropped);
+  CAF_REQUIRE_EQUAL(dropped.size(), 1u);
+  CAF_CHECK_EQUAL(dropped[0].id, 1u);
+  CAF_CHECK(registry.watchers.empty());
+  CAF_CHECK_EQUAL(registry.cfg.counters->read().events_dispatched, 3u);
+  CAF_CHECK_EQUAL(queue->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    auto item = queue->next(0s);
+    CAF_REQUIRE(std::holds_alternative<event>(item));
+    CAF_CHECK_EQUAL(std::get<event>(item).key, events[i].key);
+  }
+}
+
 CAF_TEST(a watcher sees its own write exactly once) {
   auto a = open("a");
   auto seen = watch(a, watch_filter::all());

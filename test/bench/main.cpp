@@ -207,6 +207,15 @@ void print_summary(const recording_reporter& runs) {
           + fmt("%.2f/", fan10 / 1e6) + fmt("%.2f ms", fan100 / 1e6),
         fmt("%.0f ns per watcher-event", (fan100 - fan0) / (100 * 1000.0)),
         "linear, <= 150 ns");
+  auto drained
+    = s.counter("podshare_watch_stream/real_time", "items_per_second");
+  s.row("set_many of 1000 to a drained blocking watch",
+        fmt("%.2f M events/s", drained / 1e6),
+        fmt("%.2fx set_many alone",
+            drained
+              / s.counter("podshare_set_many/1000/real_time",
+                          "items_per_second")),
+        "");
   for (auto n : {"10", "1000", "100000"})
     s.row(
       ("snapshot build+encode, " + std::string{n} + " keys").c_str(),

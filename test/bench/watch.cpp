@@ -1,5 +1,6 @@
 // Watch fan-out: the cost of handing one batch of 1,000 events to 0, 1, 10
-// and 100 actor watchers.
+// and 100 actor watchers; and the cost of a blocking watch stream that a
+// plain thread drains.
 
 #include "common.hpp"
 
@@ -61,6 +62,38 @@ BENCHMARK(podshare_watch_fanout)
   ->Arg(10)
   ->Arg(100)
   ->UseRealTime();
+
+// Batches of 1,000 writes to a store with one blocking watcher
+// (`store::watch`) that a plain thread drains, until it has seen them all.
+void podshare_watch_stream(benchmark::State& state) {
+  constexpr size_t batch_size = 1000;
+  options opts;
+  opts.watch_buffer = 4 * batch_size;
+  auto s = open("stream", make_transport(), opts);
+  auto stream = s.watch(watch_filter::all());
+  std::atomic<uint64_t> seen{0};
+  std::thread reader{[&] {
+    while (stream.next(std::chrono::seconds{10}))
+      seen.fetch_add(1, std::memory_order_release);
+  }};
+  auto keys = make_keys();
+  std::unordered_map<std::string, std::string> batch;
+  for (size_t i = 0; i < batch_size; ++i)
+    batch.emplace(keys[i], make_value(i));
+  uint64_t expected = 0;
+  for (auto _ : state) {
+    if (!s.set_many(batch))
+      state.SkipWithError("set_many failed");
+    expected += batch_size;
+    while (seen.load(std::memory_order_acquire) < expected)
+      std::this_thread::yield();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations())
+                          * static_cast<int64_t>(batch_size));
+  s.close(); // ends the stream, and with it the reader
+  reader.join();
+}
+BENCHMARK(podshare_watch_stream)->UseRealTime();
 
 } // namespace
 

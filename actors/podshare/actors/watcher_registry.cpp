@@ -5,6 +5,8 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
 
 namespace podshare::actors {
 
@@ -12,36 +14,68 @@ namespace podshare::actors {
 
 namespace {
 
-event_batch only_matching(const event_batch& batch,
-                          const watch_filter& filter) {
-  std::vector<event> result;
-  for (auto& x : batch.events())
-    if (filter.matches(x))
-      result.push_back(x);
-  return event_batch{std::move(result)};
-}
+// The events being dispatched: owned until an actor watcher shares them as
+// one batch, and moved into the last watcher that takes them if nobody
+// shares them, so a lone blocking watcher costs no copy of an event.
+class dispatched_events {
+public:
+  explicit dispatched_events(std::vector<event> events)
+    : owned_(std::move(events)) {}
+
+  const std::vector<event>& view() const {
+    return shared_ ? shared_->events() : owned_;
+  }
+
+  // The events as one batch for actor watchers to share.
+  const event_batch& share() {
+    if (!shared_)
+      shared_ = event_batch{std::move(owned_)};
+    return *shared_;
+  }
+
+  // The events `filter` passes: moved out when `last_use` says nobody needs
+  // them afterwards and nobody shares them, copied otherwise.
+  std::vector<event> matching(const watch_filter& filter, bool last_use) {
+    std::vector<event> result;
+    if (last_use && !shared_) {
+      for (auto& x : owned_)
+        if (filter.matches(x))
+          result.push_back(std::move(x));
+    } else {
+      for (auto& x : view())
+        if (filter.matches(x))
+          result.push_back(x);
+    }
+    return result;
+  }
+
+private:
+  std::vector<event> owned_;
+  std::optional<event_batch> shared_;
+};
 
 } // namespace
 
 std::vector<watcher_registry_state::delivery>
 watcher_registry_state::dispatch(std::vector<event> events,
                                  std::vector<watcher>& dropped) {
-  // Every actor watcher whose filter takes the whole batch shares this one.
-  event_batch whole{std::move(events)};
+  dispatched_events batch{std::move(events)};
   std::vector<delivery> result;
   uint64_t dispatched = 0;
-  auto overflows = [&](watcher& w) {
+  // Hands `w` its events; returns whether its buffer overflowed.
+  auto overflows = [&](watcher& w, bool last) {
     if (w.queue) {
-      for (auto& x : whole.events())
-        if (w.filter.matches(x)) {
-          if (!w.queue->try_push(x))
-            return true;
-          ++dispatched;
-        }
-      return false;
+      auto mine = batch.matching(w.filter, last);
+      auto wanted = mine.size();
+      if (wanted == 0)
+        return false;
+      auto pushed = w.queue->try_push(std::move(mine));
+      dispatched += pushed;
+      return pushed < wanted;
     }
+    auto& all = batch.view();
     auto matching = static_cast<size_t>(
-      std::count_if(whole.events().begin(), whole.events().end(),
+      std::count_if(all.begin(), all.end(),
                     [&](const event& x) { return w.filter.matches(x); }));
     if (matching == 0)
       return false;
@@ -49,18 +83,27 @@ watcher_registry_state::dispatch(std::vector<event> events,
       return true;
     w.in_flight += matching;
     dispatched += matching;
-    result.push_back(
-      {w.id, w.actor,
-       matching == whole.size() ? whole : only_matching(whole, w.filter)});
+    result.push_back({w.id, w.actor,
+                      matching == all.size()
+                        ? batch.share()
+                        : event_batch{batch.matching(w.filter, false)}});
     return false;
   };
-  auto first_dropped
-    = std::stable_partition(watchers.begin(), watchers.end(),
-                            [&](watcher& w) { return !overflows(w); });
+  // In order, so that the last watcher is the last to see the events; those
+  // that overflow move to `dropped`, the others keep their order.
+  auto kept = watchers.begin();
+  for (auto i = watchers.begin(); i != watchers.end(); ++i) {
+    if (overflows(*i, i + 1 == watchers.end())) {
+      dropped.push_back(std::move(*i));
+    } else {
+      if (kept != i)
+        *kept = std::move(*i);
+      ++kept;
+    }
+  }
   cfg.ended->fetch_add(
-    static_cast<uint64_t>(std::distance(first_dropped, watchers.end())));
-  std::move(first_dropped, watchers.end(), std::back_inserter(dropped));
-  watchers.erase(first_dropped, watchers.end());
+    static_cast<uint64_t>(std::distance(kept, watchers.end())));
+  watchers.erase(kept, watchers.end());
   detail::counters::add(cfg.counters->events_dispatched, dispatched);
   return result;
 }
