@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 /// Value codecs: how a store turns its value type `T` into the bytes that
@@ -25,6 +26,13 @@
 ///
 ///     static caf::expected<bytes> encode(const T&);
 ///     static caf::expected<T> decode(const uint8_t* data, size_t size);
+///
+/// and optionally
+///
+///     static caf::error encode_into(const T&, bytes& out);
+///
+/// which replaces what `out` holds and keeps its memory, so that a store
+/// encoding value after value into one buffer does not allocate for each.
 ///
 /// Neither function throws: whatever the user's conversions throw becomes
 /// `ec::encode_failed` or `ec::decode_failed`.
@@ -43,6 +51,17 @@ auto codec_guard(ec code, F&& f) -> decltype(f()) {
     return caf::make_error(code, "unknown exception");
   }
 }
+
+/// Whether `Codec` has `encode_into(const T&, bytes&)`.
+template <class Codec, class T, class = void>
+struct encodes_in_place : std::false_type {};
+
+template <class Codec, class T>
+struct encodes_in_place<
+  Codec, T,
+  std::void_t<decltype(Codec::encode_into(std::declval<const T&>(),
+                                          std::declval<bytes&>()))>>
+  : std::true_type {};
 
 /// Finds an object key in `in` that neither `a` nor `b` (the same position in
 /// two reference documents, either may be null) has. Stores its path in
@@ -93,12 +112,19 @@ template <class T>
 struct msgpack_codec {
   /// Packs `x`.
   static caf::expected<bytes> encode(const T& x) {
-    return detail::codec_guard(
-      ec::encode_failed, [&]() -> caf::expected<bytes> {
-        bytes buf;
-        detail::pack_into(buf, [&](auto& pk) { pk.pack(x); });
-        return buf;
-      });
+    bytes buf;
+    if (auto err = encode_into(x, buf))
+      return err;
+    return buf;
+  }
+
+  /// Packs `x` into `out`, replacing what it held and keeping its memory.
+  static caf::error encode_into(const T& x, bytes& out) {
+    return detail::codec_guard(ec::encode_failed, [&]() -> caf::error {
+      out.clear();
+      detail::pack_into(out, [&](auto& pk) { pk.pack(x); });
+      return caf::none;
+    });
   }
 
   /// Unpacks exactly one object spanning the input and converts it to `T`;
@@ -185,6 +211,18 @@ value_ops make_value_ops(std::function<T(const T&, const T&)> merger = {}) {
   result.layout = layout_of<T>();
   result.encode = [](const void* value) -> caf::expected<bytes> {
     return Codec::encode(*static_cast<const T*>(value));
+  };
+  result.encode_into = [](const void* value, bytes& out) -> caf::error {
+    const auto& x = *static_cast<const T*>(value);
+    if constexpr (detail::encodes_in_place<Codec, T>::value) {
+      return Codec::encode_into(x, out);
+    } else {
+      auto encoded = Codec::encode(x);
+      if (!encoded)
+        return std::move(encoded.error());
+      out = std::move(*encoded);
+      return caf::none;
+    }
   };
   result.decode
     = [](const uint8_t* data, size_t size) -> caf::expected<erased_value> {

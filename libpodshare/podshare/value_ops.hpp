@@ -2,6 +2,7 @@
 
 #include "podshare/bytes.hpp"
 
+#include <caf/error.hpp>
 #include <caf/expected.hpp>
 
 #include <cstddef>
@@ -68,6 +69,9 @@ struct value_ops {
   value_layout layout;
   /// Encodes a value (pointing to a `T`).
   std::function<caf::expected<bytes>(const void* value)> encode;
+  /// Encodes a value into `out`, replacing what it held; a caller that keeps
+  /// `out` saves an allocation per value when the codec writes in place.
+  std::function<caf::error(const void* value, bytes& out)> encode_into;
   /// Decodes bytes into a `T`; rejects what the codec rejects.
   std::function<caf::expected<erased_value>(const uint8_t* data, size_t size)>
     decode;

@@ -121,11 +121,11 @@ CAF_TEST(slow builds space the next snapshots out to their cpu share) {
   // takes 100 ms, so at the default share of 0.2 the next build may start
   // 400 ms after this one ended, not one snapshot interval after a change.
   auto values = make_value_ops<std::string>();
-  auto encode = values.encode;
+  auto encode_into = values.encode_into;
   auto& now = sched.clock().current_time;
-  values.encode = [encode, &now](const void* x) {
+  values.encode_into = [encode_into, &now](const void* x, bytes& out) {
     now += 20ms;
-    return encode(x);
+    return encode_into(x, out);
   };
   auto a = open_with("a", make_options("a"), values);
   for (int i = 0; i < 5; ++i)

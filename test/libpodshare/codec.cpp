@@ -290,6 +290,24 @@ CAF_TEST(value ops encode and decode through erased pointers) {
                   decode_failed);
 }
 
+CAF_TEST(value ops encode into a buffer replacing what it held) {
+  auto ops = make_value_ops<std::string>();
+  std::string x = "hello";
+  bytes out(100, 0xff);
+  auto* memory = out.data();
+  CAF_CHECK(!ops.encode_into(&x, out));
+  CAF_CHECK(out == *msgpack_codec<std::string>::encode(x));
+  // msgpack writes in place: the buffer's memory is kept.
+  CAF_CHECK_EQUAL(out.data(), memory);
+  // A codec without encode_into goes through encode.
+  auto json_ops = make_value_ops<std::string, json_codec<std::string>>();
+  CAF_CHECK(!json_ops.encode_into(&x, out));
+  CAF_CHECK_EQUAL(std::string(out.begin(), out.end()), R"("hello")");
+  std::string not_unicode = "\xff\xfe";
+  CAF_CHECK_EQUAL(json_ops.encode_into(&not_unicode, out),
+                  caf::make_error(ec::encode_failed));
+}
+
 CAF_TEST(value ops merge with the merger into a new value) {
   auto ops = make_value_ops<int64_t>(
     [](const int64_t& a, const int64_t& b) { return std::max(a, b); });

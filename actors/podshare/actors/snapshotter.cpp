@@ -15,8 +15,9 @@ built_snapshot snapshotter_state::build(int64_t now) const {
                                cfg.counters->snapshot_bytes + 4096};
   // The view keeps every entry alive until the encoding is done.
   replica::pinned_view view{cfg.map};
+  // Encoded values go through one buffer, which the writer copies from.
+  bytes encoded;
   view.for_each([&](const record& x) {
-    bytes encoded;
     const bytes* value = nullptr;
     if (x.tombstone()) {
       if (expired(x.timestamp(), cfg.options.tombstone_ttl, now)) {
@@ -28,12 +29,11 @@ built_snapshot snapshotter_state::build(int64_t now) const {
       // Bytes that hold more than the value re-encodes to travel as they are.
       encoded.assign(raw.data, raw.data + raw.size);
       value = &encoded;
-    } else if (auto res = cfg.values->encode(x.value()); res) {
-      encoded = std::move(*res);
+    } else if (auto err = cfg.values->encode_into(x.value(), encoded); !err) {
       value = &encoded;
     } else {
       if (result.unencodable++ == 0)
-        result.first_failure = std::move(res.error());
+        result.first_failure = std::move(err);
       return;
     }
     writer.add(

@@ -211,6 +211,10 @@ private:
 
   // The most changes whose buffer `pending_` keeps after a write.
   static constexpr size_t max_pending_kept = 4096;
+
+  // Where `round_trips` encodes each value again, kept so that checking a
+  // batch allocates once rather than per value.
+  mutable bytes reencoded_;
 };
 
 /// The store actor of one topic.

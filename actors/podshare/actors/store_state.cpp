@@ -208,8 +208,8 @@ caf::expected<bool> store_state::decode_value(event& change) const {
 }
 
 bool store_state::round_trips(const event& change) const {
-  auto again = cfg.values->encode(change.decoded.get());
-  return again && *again == change.value;
+  auto failed = cfg.values->encode_into(change.decoded.get(), reencoded_);
+  return !failed && reencoded_ == change.value;
 }
 
 caf::expected<write_outcome>
