@@ -30,12 +30,14 @@ size_t watch_queue::try_push(std::vector<event>&& events) {
     std::lock_guard<std::mutex> guard{mtx_};
     if (ended_)
       return 0;
-    added = std::min(events.size(), capacity_ - events_.size());
-    std::move(events.begin(), events.begin() + static_cast<ptrdiff_t>(added),
-              std::back_inserter(events_));
+    added = std::min(events.size(), capacity_ - size_);
+    if (added == 0)
+      return 0;
+    events.resize(added);
+    batches_.push_back(std::move(events));
+    size_ += added;
   }
-  if (added > 0)
-    cv_.notify_one();
+  cv_.notify_one();
   return added;
 }
 
@@ -50,21 +52,28 @@ void watch_queue::end(watch_end why) {
 }
 
 watch_item watch_queue::next(caf::timespan timeout) {
+  // A batch read to its end is freed after the lock is released.
+  std::vector<event> spent;
   std::unique_lock<std::mutex> guard{mtx_};
-  auto ready = [this] { return !events_.empty() || ended_.has_value(); };
+  auto ready = [this] { return size_ > 0 || ended_.has_value(); };
   if (!cv_.wait_for(guard, timeout, ready))
     return std::monostate{};
-  if (!events_.empty()) {
-    auto x = std::move(events_.front());
-    events_.pop_front();
-    return x;
+  if (size_ == 0)
+    return *ended_;
+  auto& front = batches_.front();
+  auto x = std::move(front[read_++]);
+  --size_;
+  if (read_ == front.size()) {
+    spent = std::move(front);
+    batches_.pop_front();
+    read_ = 0;
   }
-  return *ended_;
+  return x;
 }
 
 size_t watch_queue::size() const {
   std::lock_guard<std::mutex> guard{mtx_};
-  return events_.size();
+  return size_;
 }
 
 } // namespace podshare

@@ -77,9 +77,9 @@ class watch_queue {
 public:
   explicit watch_queue(size_t capacity) : capacity_(capacity) {}
 
-  /// Adds `events` in order, moving them out of the vector, under one lock
-  /// and with one wake-up, as many as fit; none once the queue has ended.
-  /// Returns how many it added.
+  /// Adds `events` in order, as many as fit (none once the queue has
+  /// ended), under one lock and with one wake-up; the queue keeps the vector
+  /// itself, so events are not moved one by one. Returns how many it added.
   size_t try_push(std::vector<event>&& events);
 
   /// Ends the stream; the consumer sees `why` after the buffered events.
@@ -95,7 +95,12 @@ private:
   size_t capacity_;
   mutable std::mutex mtx_;
   std::condition_variable cv_;
-  std::deque<event> events_;
+  // Batches as they were pushed; the consumer reads the front one from
+  // `read_` on and frees it once read.
+  std::deque<std::vector<event>> batches_;
+  size_t read_ = 0;
+  // Events waiting, in all batches.
+  size_t size_ = 0;
   std::optional<watch_end> ended_;
 };
 

@@ -49,7 +49,8 @@ public:
     auto* x = std::get_if<event>(&item);
     if (x == nullptr)
       return std::nullopt;
-    typed_event<T> result{x->kind, std::move(x->key), nullptr, x->version};
+    typed_event<T> result{x->kind, std::move(x->key), nullptr,
+                          std::move(x->version)};
     if (x->kind == event_kind::set)
       result.value = std::static_pointer_cast<const T>(x->decoded);
     return result;

@@ -34,18 +34,21 @@ public:
   }
 
   // The events `filter` passes: moved out when `last_use` says nobody needs
-  // them afterwards and nobody shares them, copied otherwise.
+  // them afterwards and nobody shares them (all of them at once when all
+  // pass), copied otherwise.
   std::vector<event> matching(const watch_filter& filter, bool last_use) {
     std::vector<event> result;
-    if (last_use && !shared_) {
-      for (auto& x : owned_)
-        if (filter.matches(x))
-          result.push_back(std::move(x));
-    } else {
+    if (!last_use || shared_) {
       for (auto& x : view())
         if (filter.matches(x))
           result.push_back(x);
+      return result;
     }
+    if (filter.what == watch_filter::kind::all)
+      return std::move(owned_);
+    for (auto& x : owned_)
+      if (filter.matches(x))
+        result.push_back(std::move(x));
     return result;
   }
 
