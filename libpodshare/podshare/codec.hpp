@@ -34,7 +34,7 @@
 /// which replaces what `out` holds and keeps its memory, so that a store
 /// encoding value after value into one buffer does not allocate for each.
 ///
-/// Neither function throws: whatever the user's conversions throw becomes
+/// None of them throws: whatever the user's conversions throw becomes
 /// `ec::encode_failed` or `ec::decode_failed`.
 namespace podshare {
 
@@ -57,10 +57,9 @@ template <class Codec, class T, class = void>
 struct encodes_in_place : std::false_type {};
 
 template <class Codec, class T>
-struct encodes_in_place<
-  Codec, T,
-  std::void_t<decltype(Codec::encode_into(std::declval<const T&>(),
-                                          std::declval<bytes&>()))>>
+struct encodes_in_place<Codec, T,
+                        std::void_t<decltype(Codec::encode_into(
+                          std::declval<const T&>(), std::declval<bytes&>()))>>
   : std::true_type {};
 
 /// Finds an object key in `in` that neither `a` nor `b` (the same position in

@@ -1,7 +1,6 @@
 #include "podshare/watch.hpp"
 
 #include <algorithm>
-#include <iterator>
 
 namespace podshare {
 

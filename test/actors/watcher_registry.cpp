@@ -41,6 +41,15 @@ struct fixture : store_fixture {
       });
   }
 
+  // A registry's state to call directly; actor watchers may have 10 events
+  // outstanding.
+  static actors::watcher_registry_state registry_state() {
+    actors::watcher_registry_state result;
+    result.cfg.buffer = 10;
+    result.cfg.counters = std::make_shared<detail::counters>();
+    return result;
+  }
+
   static std::vector<std::string> keys_of(const recorded_watch& w) {
     std::vector<std::string> result;
     for (auto& x : w.events)
@@ -75,9 +84,7 @@ CAF_TEST(watchers see remote and own events in apply order) {
 
 CAF_TEST(watchers that take a whole batch share it and others get a copy) {
   using state = actors::watcher_registry_state;
-  state registry;
-  registry.cfg.buffer = 10;
-  registry.cfg.counters = std::make_shared<detail::counters>();
+  auto registry = registry_state();
   auto recorder = spawn_recorder(sys, std::make_shared<recorded_watch>());
   registry.add(state::watcher{1, watch_filter::all(), recorder, nullptr, 0});
   registry.add(
@@ -106,9 +113,7 @@ CAF_TEST(watchers that take a whole batch share it and others get a copy) {
 
 CAF_TEST(the last blocking watcher takes the events and the others copy) {
   using state = actors::watcher_registry_state;
-  state registry;
-  registry.cfg.buffer = 10;
-  registry.cfg.counters = std::make_shared<detail::counters>();
+  auto registry = registry_state();
   auto first = std::make_shared<watch_queue>(10);
   auto last = std::make_shared<watch_queue>(10);
   registry.add(state::watcher{1, watch_filter::all(), {}, first, 0});
@@ -139,9 +144,7 @@ CAF_TEST(the last blocking watcher takes the events and the others copy) {
 
 CAF_TEST(a blocking watcher after an actor watcher leaves the shared batch) {
   using state = actors::watcher_registry_state;
-  state registry;
-  registry.cfg.buffer = 10;
-  registry.cfg.counters = std::make_shared<detail::counters>();
+  auto registry = registry_state();
   auto recorder = spawn_recorder(sys, std::make_shared<recorded_watch>());
   auto queue = std::make_shared<watch_queue>(10);
   registry.add(state::watcher{1, watch_filter::all(), recorder, nullptr, 0});
@@ -162,8 +165,7 @@ CAF_TEST(a blocking watcher after an actor watcher leaves the shared batch) {
 
 CAF_TEST(a batch larger than a queue fills it and drops the watcher) {
   using state = actors::watcher_registry_state;
-  state registry;
-  registry.cfg.counters = std::make_shared<detail::counters>();
+  auto registry = registry_state();
   auto queue = std::make_shared<watch_queue>(3);
   registry.add(state::watcher{1, watch_filter::all(), {}, queue, 0});
   std::vector<event> events(5);

@@ -209,13 +209,13 @@ void print_summary(const recording_reporter& runs) {
         "linear, <= 150 ns");
   auto drained
     = s.counter("podshare_watch_stream/real_time", "items_per_second");
-  s.row("set_many of 1000 to a drained blocking watch",
-        fmt("%.2f M events/s", drained / 1e6),
-        fmt("%.2fx set_many alone",
-            drained
-              / s.counter("podshare_set_many/1000/real_time",
-                          "items_per_second")),
-        "");
+  s.row(
+    "set_many of 1000 to a drained blocking watch",
+    fmt("%.2f M events/s", drained / 1e6),
+    fmt("%.2fx set_many alone",
+        drained
+          / s.counter("podshare_set_many/1000/real_time", "items_per_second")),
+    "");
   for (auto n : {"10", "1000", "100000"})
     s.row(
       ("snapshot build+encode, " + std::string{n} + " keys").c_str(),

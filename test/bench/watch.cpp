@@ -15,6 +15,29 @@ namespace podshare::bench {
 
 namespace {
 
+constexpr size_t batch_size = 1000;
+
+// Writes the same batch of 1,000 values once per iteration, each time
+// waiting until `seen` has counted `events_per_batch` more events.
+void write_batches_until_seen(benchmark::State& state, string_store& s,
+                              const std::atomic<uint64_t>& seen,
+                              uint64_t events_per_batch) {
+  auto keys = make_keys();
+  std::unordered_map<std::string, std::string> batch;
+  for (size_t i = 0; i < batch_size; ++i)
+    batch.emplace(keys[i], make_value(i));
+  uint64_t expected = 0;
+  for (auto _ : state) {
+    if (!s.set_many(batch))
+      state.SkipWithError("set_many failed");
+    expected += events_per_batch;
+    while (seen.load(std::memory_order_acquire) < expected)
+      std::this_thread::yield();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations())
+                          * static_cast<int64_t>(batch_size));
+}
+
 // A watcher actor that counts what it receives.
 watcher_actor spawn_counter(std::shared_ptr<std::atomic<uint64_t>> seen) {
   return system().spawn([seen]() -> watcher_actor::behavior_type {
@@ -28,7 +51,6 @@ watcher_actor spawn_counter(std::shared_ptr<std::atomic<uint64_t>> seen) {
 }
 
 void podshare_watch_fanout(benchmark::State& state) {
-  constexpr size_t batch_size = 1000;
   auto watchers = static_cast<size_t>(state.range(0));
   options opts;
   opts.watch_buffer = 4 * batch_size;
@@ -40,20 +62,7 @@ void podshare_watch_fanout(benchmark::State& state) {
       ->request(s.actor(), caf::infinite, watch_atom::value,
                 watch_filter::all(), spawn_counter(seen))
       .receive([](watch_id) {}, [](caf::error&) {});
-  auto keys = make_keys();
-  std::unordered_map<std::string, std::string> batch;
-  for (size_t i = 0; i < batch_size; ++i)
-    batch.emplace(keys[i], make_value(i));
-  uint64_t expected = 0;
-  for (auto _ : state) {
-    if (!s.set_many(batch))
-      state.SkipWithError("set_many failed");
-    expected += watchers * batch_size;
-    while (seen->load(std::memory_order_relaxed) < expected)
-      std::this_thread::yield();
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations())
-                          * static_cast<int64_t>(batch_size));
+  write_batches_until_seen(state, s, *seen, watchers * batch_size);
   s.close();
 }
 BENCHMARK(podshare_watch_fanout)
@@ -66,7 +75,6 @@ BENCHMARK(podshare_watch_fanout)
 // Batches of 1,000 writes to a store with one blocking watcher
 // (`store::watch`) that a plain thread drains, until it has seen them all.
 void podshare_watch_stream(benchmark::State& state) {
-  constexpr size_t batch_size = 1000;
   options opts;
   opts.watch_buffer = 4 * batch_size;
   auto s = open("stream", make_transport(), opts);
@@ -76,20 +84,7 @@ void podshare_watch_stream(benchmark::State& state) {
     while (stream.next(std::chrono::seconds{10}))
       seen.fetch_add(1, std::memory_order_release);
   }};
-  auto keys = make_keys();
-  std::unordered_map<std::string, std::string> batch;
-  for (size_t i = 0; i < batch_size; ++i)
-    batch.emplace(keys[i], make_value(i));
-  uint64_t expected = 0;
-  for (auto _ : state) {
-    if (!s.set_many(batch))
-      state.SkipWithError("set_many failed");
-    expected += batch_size;
-    while (seen.load(std::memory_order_acquire) < expected)
-      std::this_thread::yield();
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations())
-                          * static_cast<int64_t>(batch_size));
+  write_batches_until_seen(state, s, seen, batch_size);
   s.close(); // ends the stream, and with it the reader
   reader.join();
 }
