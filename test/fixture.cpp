@@ -129,4 +129,20 @@ watcher_actor spawn_recorder(caf::actor_system& sys,
   });
 }
 
+std::vector<event> events_keyed(const std::vector<std::string>& keys) {
+  std::vector<event> result(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i)
+    result[i].key = keys[i];
+  return result;
+}
+
+std::string next_key(watch_queue& q) {
+  auto item = q.next(caf::timespan{0});
+  if (auto* x = std::get_if<event>(&item))
+    return x->key;
+  if (auto* why = std::get_if<watch_end>(&item))
+    return std::string{"end:"} + to_string(*why);
+  return "";
+}
+
 } // namespace podshare::testing

@@ -11,6 +11,7 @@
 #include "podshare/interfaces.hpp"
 #include "podshare/net/memory_transport.hpp"
 #include "podshare/store_handle.hpp"
+#include "podshare/watch.hpp"
 #include "podshare/wire.hpp"
 
 #include <caf/test/dsl.hpp>
@@ -128,5 +129,11 @@ struct recorded_watch {
 /// Spawns an actor watcher that records into `into`.
 watcher_actor spawn_recorder(caf::actor_system& sys,
                              std::shared_ptr<recorded_watch> into);
+
+/// Set events with these keys and nothing else, in order.
+std::vector<event> events_keyed(const std::vector<std::string>& keys);
+
+/// The key of `q`'s next event, "" when it has none, or "end:<why>".
+std::string next_key(watch_queue& q);
 
 } // namespace podshare::testing

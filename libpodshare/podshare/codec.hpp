@@ -208,9 +208,6 @@ template <class T, class Codec = msgpack_codec<T>>
 value_ops make_value_ops(std::function<T(const T&, const T&)> merger = {}) {
   value_ops result;
   result.layout = layout_of<T>();
-  result.encode = [](const void* value) -> caf::expected<bytes> {
-    return Codec::encode(*static_cast<const T*>(value));
-  };
   result.encode_into = [](const void* value, bytes& out) -> caf::error {
     const auto& x = *static_cast<const T*>(value);
     if constexpr (detail::encodes_in_place<Codec, T>::value) {

@@ -67,11 +67,17 @@ value_layout layout_of() {
 struct value_ops {
   /// How the replica stores a `T`.
   value_layout layout;
-  /// Encodes a value (pointing to a `T`).
-  std::function<caf::expected<bytes>(const void* value)> encode;
-  /// Encodes a value into `out`, replacing what it held; a caller that keeps
-  /// `out` saves an allocation per value when the codec writes in place.
+  /// Encodes a value (pointing to a `T`) into `out`, replacing what it
+  /// held; a caller that keeps `out` saves an allocation per value when the
+  /// codec writes in place.
   std::function<caf::error(const void* value, bytes& out)> encode_into;
+  /// Encodes a value into fresh bytes.
+  caf::expected<bytes> encode(const void* value) const {
+    bytes out;
+    if (auto err = encode_into(value, out))
+      return err;
+    return out;
+  }
   /// Decodes bytes into a `T`; rejects what the codec rejects.
   std::function<caf::expected<erased_value>(const uint8_t* data, size_t size)>
     decode;

@@ -155,11 +155,17 @@ CAF_TEST(writes racing a close neither crash nor deadlock) {
   CAF_CHECK_EQUAL(a.get("after"), std::nullopt);
 }
 
-CAF_TEST(open refuses an empty topic and a missing transport) {
+CAF_TEST(open refuses an empty topic a missing transport and a partial codec) {
   auto no_topic = string_store::open(sys, "", transport);
   CAF_CHECK_EQUAL(no_topic.error(), ec::invalid_argument);
   auto no_transport = string_store::open(sys, "t", transport_actor{});
   CAF_CHECK_EQUAL(no_transport.error(), ec::invalid_argument);
+  // Every encode goes through encode_into: without it a store could not
+  // check a peer's values, build a snapshot or answer a get.
+  auto no_encode = make_value_ops<std::string>();
+  no_encode.encode_into = nullptr;
+  auto partial = spawn_store(sys, "t", transport, no_encode, options{});
+  CAF_CHECK_EQUAL(partial.error(), ec::invalid_argument);
 }
 
 CAF_TEST(close with a timeout is idempotent) {

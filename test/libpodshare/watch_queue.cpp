@@ -2,7 +2,7 @@
 
 #include "podshare/watch.hpp"
 
-#include <caf/test/unit_test.hpp>
+#include "fixture.hpp"
 
 #include <chrono>
 #include <string>
@@ -10,39 +10,19 @@
 #include <vector>
 
 using namespace podshare;
+using namespace podshare::testing;
 using namespace std::chrono_literals;
-
-namespace {
-
-std::vector<event> events_named(const std::vector<std::string>& keys) {
-  std::vector<event> result(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i)
-    result[i].key = keys[i];
-  return result;
-}
-
-// The key of the next event, "" when the queue has none, or "end:<why>".
-std::string next_key(watch_queue& q) {
-  auto item = q.next(0s);
-  if (auto* x = std::get_if<event>(&item))
-    return x->key;
-  if (auto* why = std::get_if<watch_end>(&item))
-    return std::string{"end:"} + to_string(*why);
-  return "";
-}
-
-} // namespace
 
 CAF_TEST(batches come out one event at a time in push order) {
   watch_queue q{10};
-  CAF_CHECK_EQUAL(q.try_push(events_named({"a", "b", "c"})), 3u);
-  CAF_CHECK_EQUAL(q.try_push(events_named({"d"})), 1u);
+  CAF_CHECK_EQUAL(q.try_push(events_keyed({"a", "b", "c"})), 3u);
+  CAF_CHECK_EQUAL(q.try_push(events_keyed({"d"})), 1u);
   CAF_CHECK_EQUAL(q.try_push({}), 0u);
   CAF_CHECK_EQUAL(q.size(), 4u);
   CAF_CHECK_EQUAL(next_key(q), "a");
   CAF_CHECK_EQUAL(next_key(q), "b");
   // A batch pushed while another is half read comes after it.
-  CAF_CHECK_EQUAL(q.try_push(events_named({"e", "f"})), 2u);
+  CAF_CHECK_EQUAL(q.try_push(events_keyed({"e", "f"})), 2u);
   for (auto key : {"c", "d", "e", "f"})
     CAF_CHECK_EQUAL(next_key(q), key);
   CAF_CHECK_EQUAL(q.size(), 0u);
@@ -51,22 +31,22 @@ CAF_TEST(batches come out one event at a time in push order) {
 
 CAF_TEST(a batch larger than the room left adds what fits) {
   watch_queue q{4};
-  CAF_CHECK_EQUAL(q.try_push(events_named({"a", "b", "c"})), 3u);
-  CAF_CHECK_EQUAL(q.try_push(events_named({"d", "e", "f"})), 1u);
-  CAF_CHECK_EQUAL(q.try_push(events_named({"g"})), 0u);
+  CAF_CHECK_EQUAL(q.try_push(events_keyed({"a", "b", "c"})), 3u);
+  CAF_CHECK_EQUAL(q.try_push(events_keyed({"d", "e", "f"})), 1u);
+  CAF_CHECK_EQUAL(q.try_push(events_keyed({"g"})), 0u);
   CAF_CHECK_EQUAL(q.size(), 4u);
   CAF_CHECK_EQUAL(next_key(q), "a");
   // Reading makes room again.
-  CAF_CHECK_EQUAL(q.try_push(events_named({"g", "h"})), 1u);
+  CAF_CHECK_EQUAL(q.try_push(events_keyed({"g", "h"})), 1u);
   for (auto key : {"b", "c", "d", "g"})
     CAF_CHECK_EQUAL(next_key(q), key);
 }
 
 CAF_TEST(the end comes after the buffered events and refuses more) {
   watch_queue q{4};
-  q.try_push(events_named({"a", "b"}));
+  q.try_push(events_keyed({"a", "b"}));
   q.end(watch_end::dropped);
-  CAF_CHECK_EQUAL(q.try_push(events_named({"c"})), 0u);
+  CAF_CHECK_EQUAL(q.try_push(events_keyed({"c"})), 0u);
   CAF_CHECK_EQUAL(next_key(q), "a");
   CAF_CHECK_EQUAL(next_key(q), "b");
   CAF_CHECK_EQUAL(next_key(q), "end:dropped");
@@ -91,7 +71,7 @@ CAF_TEST(a consumer waiting on another thread gets every event in order) {
     for (int i = 0; i < 7; ++i)
       keys.push_back(std::to_string(batch) + "/" + std::to_string(i));
     expected.insert(expected.end(), keys.begin(), keys.end());
-    CAF_CHECK_EQUAL(q.try_push(events_named(keys)), keys.size());
+    CAF_CHECK_EQUAL(q.try_push(events_keyed(keys)), keys.size());
   }
   q.end(watch_end::closed);
   consumer.join();

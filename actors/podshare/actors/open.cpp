@@ -30,7 +30,7 @@ caf::expected<store_handle> spawn_store(caf::actor_system& sys,
     return caf::make_error(ec::invalid_argument, "empty topic");
   if (!transport)
     return caf::make_error(ec::invalid_argument, "missing transport");
-  if (!values.encode || !values.decode || !values.layout.copy_construct
+  if (!values.encode_into || !values.decode || !values.layout.copy_construct
       || !values.layout.destroy)
     return caf::make_error(ec::invalid_argument, "missing value codec");
   if (opts.node_id.empty())

@@ -196,12 +196,14 @@ private:
                                       uint64_t writes,
                                       const std::vector<bool>& lossy);
 
-  // `apply_remote` but for emptying `pending_`, which the message was
-  // decoded into.
-  std::vector<event> apply_decoded(const bytes& payload);
-
   // Empties `pending_` for the next write.
   void release_pending();
+
+  // Empties `pending_` when the write that filled it ends, however it ends.
+  struct pending_release {
+    store_state& st;
+    ~pending_release() { st.release_pending(); }
+  };
 
   // The changes of the write being applied, local or from a peer. Kept
   // between writes: a buffer the size of each batch, allocated and freed

@@ -46,6 +46,7 @@ version store_state::current_version(const std::string& key) const {
 caf::expected<write_outcome> store_state::set(std::vector<write_item> items) {
   if (closed)
     return caf::make_error(ec::closed, "set on closed store " + topic);
+  pending_release release{*this};
   auto& changes = pending_;
   changes.reserve(items.size());
   for (auto& item : items) {
@@ -57,10 +58,9 @@ caf::expected<write_outcome> store_state::set(std::vector<write_item> items) {
     changes.push_back(std::move(change));
   }
   auto lossy = decode_values(changes);
-  auto result = lossy ? commit(changes, changes.size(), *lossy)
-                      : caf::expected<write_outcome>{std::move(lossy.error())};
-  release_pending();
-  return result;
+  if (!lossy)
+    return std::move(lossy.error());
+  return commit(changes, changes.size(), *lossy);
 }
 
 void store_state::release_pending() {
@@ -74,15 +74,14 @@ caf::expected<write_outcome>
 store_state::erase(const std::vector<std::string>& keys) {
   if (closed)
     return caf::make_error(ec::closed, "erase on closed store " + topic);
+  pending_release release{*this};
   auto& changes = pending_;
   changes.resize(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     changes[i].kind = event_kind::erase;
     changes[i].key = keys[i];
   }
-  auto result = commit(changes, keys.size(), {});
-  release_pending();
-  return result;
+  return commit(changes, keys.size(), {});
 }
 
 caf::expected<write_outcome> store_state::try_set(write_item item,
@@ -246,12 +245,7 @@ store_state::commit(std::vector<event>& changes, uint64_t writes,
 // -- replication --------------------------------------------------------------
 
 std::vector<event> store_state::apply_remote(const bytes& payload) {
-  auto result = apply_decoded(payload);
-  release_pending();
-  return result;
-}
-
-std::vector<event> store_state::apply_decoded(const bytes& payload) {
+  pending_release release{*this};
   auto& changes = pending_;
   if (auto err = wire::decode_events(payload.data(), payload.size(), changes)) {
     report(err);
