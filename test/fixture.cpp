@@ -7,7 +7,7 @@
 namespace podshare::testing {
 
 store_fixture::store_fixture() {
-  transport = sys.spawn(net::memory_transport);
+  transport = net::spawn_memory_transport(sys);
 }
 
 options store_fixture::make_options(const std::string& node) const {

@@ -9,7 +9,7 @@
 #include "podshare/codec.hpp"
 #include "podshare/error.hpp"
 #include "podshare/interfaces.hpp"
-#include "podshare/net/memory_transport.hpp"
+#include "podshare/net/memory/spawn.hpp"
 #include "podshare/store_handle.hpp"
 #include "podshare/watch.hpp"
 #include "podshare/wire.hpp"

@@ -4,6 +4,9 @@
 //
 //   p2p_pod NAME PORT TOPIC [PEER,PEER...] [CA CERT KEY]
 //
+//   prints "ready PORT CLIENT_PORT" (the port peers dial and the one remote
+//   CAF clients use), then answers:
+//
 //   set K V     -> ok | error ...
 //   erase K     -> ok | error ...
 //   get K       -> value V | none
@@ -13,7 +16,7 @@
 //
 //   p2p_pod --client PORT TOPIC   a CAF client that is not a pod: it
 //                                 fetches a typed handle to the store of
-//                                 TOPIC at 127.0.0.1:PORT
+//                                 TOPIC at the client port 127.0.0.1:PORT
 //
 //   get K       -> value V | none
 //   set K V     -> ok | error ...
@@ -22,7 +25,7 @@
 //   quit        -> bye, then exits
 
 #include "podshare/net/p2p/configure.hpp"
-#include "podshare/net/p2p/transport.hpp"
+#include "podshare/net/p2p/spawn.hpp"
 #include "podshare/store.hpp"
 
 #include <caf/actor_system.hpp>
@@ -166,6 +169,7 @@ int main(int argc, char** argv) {
   pcfg.port = static_cast<uint16_t>(std::stoi(argv[2]));
   pcfg.backoff_min = std::chrono::milliseconds{50};
   pcfg.backoff_max = std::chrono::milliseconds{500};
+  pcfg.client_port = 0;
   if (argc >= 5)
     pcfg.peers = split(argv[4], ',');
   auto transport = net::spawn_p2p_transport(sys, pcfg);
@@ -180,7 +184,8 @@ int main(int argc, char** argv) {
     std::cerr << describe(s.error()) << "\n";
     return 1;
   }
-  std::cout << "ready " << transport->port << std::endl;
+  std::cout << "ready " << transport->port << " " << transport->client_port
+            << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
     auto words = split(line, ' ');

@@ -3,7 +3,7 @@
 // plain thread watches store C while A and B write.
 #include "podshare/configure.hpp"
 #include "podshare/error.hpp"
-#include "podshare/net/memory_transport.hpp"
+#include "podshare/net/memory/spawn.hpp"
 #include "podshare/store.hpp"
 
 #include <caf/actor_system.hpp>

@@ -8,11 +8,11 @@
 
 #include "podshare/configure.hpp"
 #include "podshare/error.hpp"
-#include "podshare/net/memory_transport.hpp"
+#include "podshare/net/memory/spawn.hpp"
 #include "podshare/net/p2p/configure.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
-#include "podshare/net/p2p/transport.hpp"
-#include "podshare/net/redis_transport.hpp"
+#include "podshare/net/p2p/spawn.hpp"
+#include "podshare/net/redis/spawn.hpp"
 #include "podshare/store.hpp"
 
 #include <caf/actor_system.hpp>

@@ -6,7 +6,7 @@
 
 #include "podshare/configure.hpp"
 #include "podshare/error.hpp"
-#include "podshare/net/memory_transport.hpp"
+#include "podshare/net/memory/spawn.hpp"
 #include "podshare/store.hpp"
 
 #include <caf/actor_system.hpp>

@@ -7,7 +7,7 @@
 //                     generates such a directory in build/test/tls)
 
 #include "podshare/net/p2p/configure.hpp"
-#include "podshare/net/p2p/transport.hpp"
+#include "podshare/net/p2p/spawn.hpp"
 #include "podshare/store.hpp"
 
 #include <caf/actor_system.hpp>

@@ -7,7 +7,7 @@
 //   build/examples/redis/redis --node b
 #include "podshare/configure.hpp"
 #include "podshare/error.hpp"
-#include "podshare/net/redis_transport.hpp"
+#include "podshare/net/redis/spawn.hpp"
 #include "podshare/store.hpp"
 
 #include <CLI/CLI.hpp>

@@ -50,4 +50,11 @@ std::string describe(const caf::error& err) {
   return render_error(err.code(), err.category(), err.context());
 }
 
+std::string reason_of(const caf::error& err) {
+  auto& context = err.context();
+  if (context.match_elements<std::string>())
+    return context.get_as<std::string>(0);
+  return describe(err);
+}
+
 } // namespace podshare

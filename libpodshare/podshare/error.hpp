@@ -62,6 +62,10 @@ std::string render_error(uint8_t code, caf::atom_value category,
 /// Describes any error in one line, rendering podshare's own codes by name.
 std::string describe(const caf::error& err);
 
+/// An error's own words: the text it carries, or `describe(err)` when it
+/// carries none; for passing a reason on inside another message.
+std::string reason_of(const caf::error& err);
+
 } // namespace podshare
 
 CAF_ERROR_CODE_ENUM(podshare::ec, "podshare")

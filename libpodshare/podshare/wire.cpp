@@ -8,32 +8,14 @@ namespace podshare::wire {
 
 namespace {
 
-/// What the first significant byte of a message says about its encoding.
-enum class sniffed {
-  json,
-  msgpack,
-  neither,
-};
-
-/// Skips leading ASCII whitespace (JSON allows it; a msgpack message never
-/// starts with it) and classifies the first byte: `{` or `[` is JSON, a
-/// msgpack map or array header is msgpack.
-sniffed sniff(const uint8_t*& data, size_t& size) {
+/// Skips leading ASCII whitespace: JSON allows it; a msgpack message never
+/// starts with it.
+void skip_space(const uint8_t*& data, size_t& size) {
   while (size > 0
          && (*data == ' ' || *data == '\t' || *data == '\n' || *data == '\r')) {
     ++data;
     --size;
   }
-  if (size == 0)
-    return sniffed::neither;
-  auto c = *data;
-  if (c == '{' || c == '[')
-    return sniffed::json;
-  // fixmap 0x80-0x8f, fixarray 0x90-0x9f, array16/32 0xdc/0xdd, map16/32
-  // 0xde/0xdf.
-  if ((c >= 0x80 && c <= 0x9f) || (c >= 0xdc && c <= 0xdf))
-    return sniffed::msgpack;
-  return sniffed::neither;
 }
 
 caf::error not_an_envelope(size_t size) {
@@ -43,6 +25,20 @@ caf::error not_an_envelope(size_t size) {
 }
 
 } // namespace
+
+std::optional<format> format_of(const uint8_t* data, size_t size) {
+  skip_space(data, size);
+  if (size == 0)
+    return std::nullopt;
+  auto c = *data;
+  if (c == '{' || c == '[')
+    return format::json;
+  // fixmap 0x80-0x8f, fixarray 0x90-0x9f, array16/32 0xdc/0xdd, map16/32
+  // 0xde/0xdf.
+  if ((c >= 0x80 && c <= 0x9f) || (c >= 0xdc && c <= 0xdf))
+    return format::msgpack;
+  return std::nullopt;
+}
 
 const char* to_string(format x) {
   switch (x) {
@@ -99,17 +95,17 @@ caf::error decode_events(const uint8_t* data, size_t size,
                          std::vector<event>& out) {
   out.clear();
   caf::error err;
-  switch (sniff(data, size)) {
-    case sniffed::json:
-      if (auto xs = detail::decode_json_events(data, size))
-        out = std::move(*xs);
-      else
-        err = std::move(xs.error());
-      break;
-    case sniffed::msgpack:
-      err = detail::decode_msgpack_events(data, size, out);
-      break;
-    case sniffed::neither: err = not_an_envelope(size); break;
+  auto fmt = format_of(data, size);
+  skip_space(data, size);
+  if (!fmt) {
+    err = not_an_envelope(size);
+  } else if (*fmt == format::json) {
+    if (auto xs = detail::decode_json_events(data, size))
+      out = std::move(*xs);
+    else
+      err = std::move(xs.error());
+  } else {
+    err = detail::decode_msgpack_events(data, size, out);
   }
   if (err)
     out.clear();
@@ -162,12 +158,13 @@ bytes snapshot_writer::finish() {
 
 caf::expected<std::vector<event>> decode_snapshot(const uint8_t* data,
                                                   size_t size) {
-  switch (sniff(data, size)) {
-    case sniffed::json: return detail::decode_json_snapshot(data, size);
-    case sniffed::msgpack: return detail::decode_msgpack_snapshot(data, size);
-    case sniffed::neither: break;
-  }
-  return not_an_envelope(size);
+  auto fmt = format_of(data, size);
+  skip_space(data, size);
+  if (!fmt)
+    return not_an_envelope(size);
+  if (*fmt == format::json)
+    return detail::decode_json_snapshot(data, size);
+  return detail::decode_msgpack_snapshot(data, size);
 }
 
 } // namespace podshare::wire

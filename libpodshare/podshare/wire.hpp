@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,11 @@ enum class format : uint8_t {
   msgpack = 0,
   json = 1,
 };
+
+/// The encoding of a message as a receiver tells it: by its first byte after
+/// optional ASCII whitespace, `{` or `[` for JSON, a msgpack map or array
+/// header (0x80–0x9f, 0xdc–0xdf) for msgpack; none for anything else.
+std::optional<format> format_of(const uint8_t* data, size_t size);
 
 /// Returns `"msgpack"` or `"json"`.
 const char* to_string(format x);

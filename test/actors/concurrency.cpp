@@ -7,7 +7,7 @@
 
 #include "podshare/store.hpp"
 
-#include "podshare/net/memory_transport.hpp"
+#include "podshare/net/memory/spawn.hpp"
 #include "podshare/replica.hpp"
 
 #include <caf/test/unit_test.hpp>

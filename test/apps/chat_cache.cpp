@@ -3,7 +3,7 @@
 #include "conversation.hpp"
 
 #include "podshare/configure.hpp"
-#include "podshare/net/memory_transport.hpp"
+#include "podshare/net/memory/spawn.hpp"
 #include "podshare/store.hpp"
 
 #include <caf/test/unit_test.hpp>

@@ -3,7 +3,7 @@
 #include "commands.hpp"
 
 #include "podshare/configure.hpp"
-#include "podshare/net/memory_transport.hpp"
+#include "podshare/net/memory/spawn.hpp"
 
 #include <caf/test/unit_test.hpp>
 

@@ -1,7 +1,7 @@
 #include "common.hpp"
 
 #include "podshare/configure.hpp"
-#include "podshare/net/memory_transport.hpp"
+#include "podshare/net/memory/spawn.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>

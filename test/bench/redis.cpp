@@ -5,7 +5,7 @@
 
 #include "common.hpp"
 
-#include "podshare/net/redis_transport.hpp"
+#include "podshare/net/redis/spawn.hpp"
 #include "support/redis_server.hpp"
 
 #include <caf/scoped_actor.hpp>

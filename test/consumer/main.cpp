@@ -2,7 +2,7 @@
 // memory transport, one write, one read. Exits 0 when the value comes back.
 #include "podshare/configure.hpp"
 #include "podshare/error.hpp"
-#include "podshare/net/memory_transport.hpp"
+#include "podshare/net/memory/spawn.hpp"
 #include "podshare/store.hpp"
 
 #include <caf/actor_system.hpp>

@@ -2,10 +2,8 @@
 
 #include "net/p2p_pods.hpp"
 
-#include "podshare/net/p2p/backoff.hpp"
+#include "podshare/net/backoff.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
-#include "podshare/net/snapshot_join.hpp"
-#include "podshare/wire.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -14,7 +12,6 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <atomic>
-#include <map>
 
 using namespace podshare;
 using namespace podshare::testing;
@@ -241,14 +238,16 @@ CAF_TEST(a late joiner gets its snapshot from a peer) {
 }
 
 CAF_TEST(a remote client reaches a store through the entry actor) {
-  pod a{named("a")};
+  auto cfg = named("a");
+  cfg.client_port = 0;
+  pod a{cfg};
   CAF_REQUIRE(a.ok());
   auto& sa = a.open("t");
   sa.set("k", "v");
   pod_config client_cfg;
   caf::actor_system client{client_cfg};
   auto entry = client.middleman().remote_actor<net::p2p_entry_actor>(
-    "127.0.0.1", a.net.port);
+    "127.0.0.1", a.net.client_port);
   CAF_REQUIRE(entry);
   caf::scoped_actor self{client};
   store_actor remote;
@@ -321,37 +320,4 @@ CAF_TEST(a peer that cannot keep up is dropped reported and reconnected) {
   }));
   CAF_CHECK(sa.set("k", "v"));
   CAF_CHECK(wait_until([&] { return reads(sb, "k", "v"); }));
-}
-
-CAF_TEST(merged snapshots keep the newest entry of every key) {
-  auto ev = [](const std::string& key, int64_t ts, bool tombstone) {
-    event x;
-    x.kind = tombstone ? event_kind::erase : event_kind::set;
-    x.key = key;
-    if (!tombstone)
-      x.value = *msgpack_codec<std::string>::encode(key);
-    x.version = version{ts, "o", 1};
-    return x;
-  };
-  auto s1 = wire::encode_snapshot(wire::format::msgpack,
-                                  {ev("a", 10, false), ev("b", 30, false)});
-  auto s2 = wire::encode_snapshot(
-    wire::format::json,
-    {ev("a", 20, true), ev("b", 5, false), ev("c", 1, false)});
-  auto merged
-    = net::join_snapshots({s1, s2, bytes{'x'}}, wire::format::msgpack);
-  CAF_REQUIRE(merged);
-  auto entries = wire::decode_snapshot(merged->data(), merged->size());
-  CAF_REQUIRE(entries);
-  std::map<std::string, std::pair<int64_t, bool>> got;
-  for (auto& x : *entries)
-    got[x.key] = {x.version.timestamp, x.kind == event_kind::erase};
-  using p = std::pair<int64_t, bool>;
-  CAF_CHECK_EQUAL(got.size(), 3u);
-  CAF_CHECK(got["a"] == p(20, true));
-  CAF_CHECK(got["b"] == p(30, false));
-  CAF_CHECK(got["c"] == p(1, false));
-  auto none
-    = net::join_snapshots({bytes{'x'}, bytes{'y'}}, wire::format::msgpack);
-  CAF_CHECK(!none);
 }

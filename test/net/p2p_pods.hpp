@@ -5,7 +5,7 @@
 // transport and string stores, with every notice recorded.
 
 #include "podshare/net/p2p/configure.hpp"
-#include "podshare/net/p2p/transport.hpp"
+#include "podshare/net/p2p/spawn.hpp"
 #include "podshare/store.hpp"
 
 #include <caf/actor_system.hpp>

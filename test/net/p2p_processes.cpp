@@ -6,6 +6,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include <memory>
+#include <sstream>
 
 using namespace podshare;
 using namespace podshare::testing;
@@ -27,7 +28,9 @@ struct remote_pod {
     if (!line || line->rfind("ready ", 0) != 0)
       throw std::runtime_error(
         "pod " + name + " did not start: " + line.value_or("<no output>"));
-    port = static_cast<uint16_t>(std::stoi(line->substr(6)));
+    // "ready PORT CLIENT_PORT"
+    std::istringstream words{line->substr(6)};
+    words >> port >> client_port;
   }
 
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(port); }
@@ -38,6 +41,8 @@ struct remote_pod {
 
   std::unique_ptr<child_process> proc;
   uint16_t port = 0;
+  /// Where remote CAF clients reach its stores.
+  uint16_t client_port = 0;
 };
 
 } // namespace
@@ -86,8 +91,8 @@ CAF_TEST(a pod killed and restarted rejoins with the writes it missed) {
 
 CAF_TEST(a client process gets sets and watches through a remote store handle) {
   remote_pod a{"a", 0, {}};
-  child_process client{std::vector<std::string>{PODSHARE_P2P_POD, "--client",
-                                                std::to_string(a.port), "t"}};
+  child_process client{std::vector<std::string>{
+    PODSHARE_P2P_POD, "--client", std::to_string(a.client_port), "t"}};
   CAF_REQUIRE_EQUAL(client.read_line().value_or("<none>"), "ready");
   CAF_CHECK_EQUAL(client.ask("set x 1").value_or(""), "ok");
   CAF_CHECK_EQUAL(a.ask("get x"), "value 1");

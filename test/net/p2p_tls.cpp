@@ -6,6 +6,8 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <cstdlib>
+
 using namespace podshare;
 using namespace podshare::testing;
 using namespace std::chrono_literals;
@@ -30,6 +32,15 @@ net::p2p_tls other_ca_tls() {
 
 bool never_connects(pod& x) {
   return x.connected().empty();
+}
+
+// Whether a notice of kind `what` gave a reason containing `text`.
+bool reported(notice_log& log, p2p_notice::kind what, const std::string& text) {
+  std::lock_guard<std::mutex> guard{log.mtx};
+  for (auto& x : log.all)
+    if (x.what == what && describe(x.reason).find(text) != std::string::npos)
+      return true;
+  return false;
 }
 
 } // namespace
@@ -84,6 +95,11 @@ CAF_TEST(a peer with a certificate from another ca is refused and reported) {
   CAF_CHECK_EQUAL(a.add_peer(c.endpoint()), caf::error{});
   CAF_CHECK(wait_until(
     [&] { return a.notices->count(p2p_notice::kind::dial_failed) >= 1; }));
+  // The listening side hears of each refusal too.
+  CAF_CHECK(wait_until([&] {
+    return a.notices->count(p2p_notice::kind::refused) >= 1
+           && c.notices->count(p2p_notice::kind::refused) >= 1;
+  }));
   CAF_CHECK(never_connects(a));
   CAF_CHECK(never_connects(c));
 }
@@ -98,8 +114,41 @@ CAF_TEST(a plaintext peer and a tls pod refuse each other) {
   CAF_CHECK_EQUAL(a.add_peer(p.endpoint()), caf::error{});
   CAF_CHECK(wait_until(
     [&] { return a.notices->count(p2p_notice::kind::dial_failed) >= 1; }));
+  CAF_CHECK(wait_until([&] {
+    return a.notices->count(p2p_notice::kind::refused) >= 1
+           && p.notices->count(p2p_notice::kind::refused) >= 1;
+  }));
+  // Each side says what the other is.
+  CAF_CHECK(reported(*p.notices, p2p_notice::kind::dial_failed,
+                     "this pod requires TLS"));
+  CAF_CHECK(reported(*a.notices, p2p_notice::kind::refused,
+                     "a plaintext peer on a TLS pod"));
+  CAF_CHECK(reported(*p.notices, p2p_notice::kind::refused,
+                     "a TLS peer on a plaintext pod"));
   CAF_CHECK(never_connects(a));
   CAF_CHECK(never_connects(p));
+}
+
+CAF_TEST(an expired client certificate is refused and reported) {
+  pod a{named("a"), good_tls()};
+  CAF_REQUIRE(a.ok());
+  // A real TLS client, not a pod: a pod refuses its own expired
+  // certificate at start.
+  auto cmd = "timeout 10 openssl s_client -connect 127.0.0.1:"
+             + std::to_string(a.net.port) + " -tls1_3 -cert "
+             + tls_file("expired.pem") + " -key " + tls_file("expired.key")
+             + " -CAfile " + tls_file("ca.pem") + " </dev/null >/dev/null 2>&1";
+  CAF_CHECK_NOT_EQUAL(std::system(cmd.c_str()), -1);
+  CAF_CHECK(wait_until([&] {
+    return reported(*a.notices, p2p_notice::kind::refused,
+                    "certificate has expired");
+  }));
+  CAF_CHECK(never_connects(a));
+  // Nor does the pod accept it as its own.
+  auto expired = good_tls();
+  expired.certificate = tls_file("expired.pem");
+  expired.key = tls_file("expired.key");
+  CAF_CHECK_EQUAL(net::validate_tls(expired), ec::invalid_argument);
 }
 
 CAF_TEST(tls pods listing each other keep one session that carries requests) {

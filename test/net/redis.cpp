@@ -9,7 +9,7 @@
 
 #include "podshare/configure.hpp"
 #include "podshare/detail/base64.hpp"
-#include "podshare/net/redis_transport.hpp"
+#include "podshare/net/redis/spawn.hpp"
 #include "podshare/wire.hpp"
 #include "support/redis_server.hpp"
 

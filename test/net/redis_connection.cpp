@@ -69,7 +69,8 @@ CAF_TEST_FIXTURE_SCOPE(redis_connection_tests, fixture)
 CAF_TEST(a pipe closed at once releases its socket) {
   auto owner = sys.spawn([]() -> connection_listener::behavior_type {
     return {
-      [](connected_atom, uint64_t, int) {},
+      [](podshare::net::connected_atom, uint64_t, int) { return false; },
+      [](podshare::net::connect_failed_atom, uint64_t, const caf::error&) {},
       [](dropped_atom, uint64_t, const caf::error&) {},
       [](data_atom, uint64_t, const podshare::bytes&) {},
     };

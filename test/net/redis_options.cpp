@@ -1,6 +1,6 @@
 #define CAF_SUITE net.redis_options
 
-#include "podshare/net/redis_options.hpp"
+#include "podshare/net/redis/options.hpp"
 
 #include "podshare/error.hpp"
 

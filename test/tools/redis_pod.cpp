@@ -3,7 +3,7 @@
 // done, then exits 0 (1 on any failure or after 30 s).
 
 #include "podshare/configure.hpp"
-#include "podshare/net/redis_transport.hpp"
+#include "podshare/net/redis/spawn.hpp"
 #include "podshare/store.hpp"
 
 #include <caf/actor_system.hpp>

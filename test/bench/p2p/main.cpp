@@ -21,7 +21,7 @@
 
 #include "podshare/configure.hpp"
 #include "podshare/net/p2p/configure.hpp"
-#include "podshare/net/p2p/transport.hpp"
+#include "podshare/net/p2p/spawn.hpp"
 #include "podshare/store.hpp"
 
 #include <caf/actor_system.hpp>

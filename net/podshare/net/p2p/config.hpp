@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct p2p_notice {
     disconnected,
     /// Dialling `endpoint` failed (refused, TLS handshake, timeout, self).
     dial_failed,
+    /// A connection from `endpoint` was refused (TLS handshake, plaintext or
+    /// TLS peer on the other kind of pod, protocol version, name).
+    refused,
     /// `peer` could not keep up: its queue overflowed and it was dropped.
     dropped,
     /// Any other problem: a bad request from a peer, a failed lookup.
@@ -39,6 +43,9 @@ struct p2p_notice {
   std::string endpoint;
   /// Why, for everything but `connected`.
   caf::error reason;
+  /// With TLS, the peer certificate's subject CN and alternative names
+  /// (`connected` only).
+  std::string identity = {};
 };
 
 /// Returns the name of `x`, e.g. `"connected"`.
@@ -49,7 +56,7 @@ using p2p_observer = std::function<void(const p2p_notice&)>;
 
 /// TLS material. All empty: plaintext, which is unauthenticated and
 /// unencrypted. Otherwise `ca_file`, `certificate` and `key` are required and
-/// both sides of every connection verify each other (mutual TLS).
+/// both sides of every connection verify each other (mutual TLS 1.3).
 struct p2p_tls {
   std::string ca_file;
   std::string certificate;
@@ -67,8 +74,7 @@ struct p2p_config {
   /// This pod's stable node name, told to peers in the hello; empty picks
   /// 12 random bytes as 24 hex characters.
   std::string name;
-  /// The address to listen on. Always an explicit one: CAF binds every
-  /// interface otherwise.
+  /// The address to listen on; always an explicit one.
   std::string host = "127.0.0.1";
   /// The port to listen on; 0 picks one (the bound port is reported).
   uint16_t port = 0;
@@ -91,13 +97,35 @@ struct p2p_config {
   /// delay, which picks up writes the peer made just before the session
   /// came up and had not yet put into its snapshot. Zero: no second refresh.
   caf::timespan resync_again = std::chrono::seconds{1};
-  /// How long a peer may take to acknowledge a batch before it is dropped.
+  /// How long a peer may take to acknowledge data before it is dropped.
   caf::timespan send_timeout = std::chrono::seconds{10};
-  /// Messages queued for one peer before it counts as too slow and is
-  /// dropped (then reconnected).
+  /// Messages held for one peer, sent but unacknowledged included, before it
+  /// counts as too slow and is dropped (then reconnected).
   size_t max_queue = 100000;
-  /// Messages per batch at most.
+  /// Messages per batch frame at most.
   size_t max_batch = 4096;
+  /// The largest frame we accept (told to peers, who never send larger); a
+  /// published message must fit in one.
+  size_t max_frame = size_t{16} * 1024 * 1024;
+  /// What a peer may send us before our acknowledgement: messages and
+  /// payload bytes (flow control).
+  size_t window_messages = 4096;
+  size_t window_bytes = size_t{8} * 1024 * 1024;
+  /// A connection with nothing to send for this long sends a ping.
+  caf::timespan heartbeat_interval = std::chrono::seconds{1};
+  /// A peer heard nothing from for this long (or three of the intervals it
+  /// announced, if longer) is dropped: a silent dead peer is noticed within
+  /// this plus one interval.
+  caf::timespan heartbeat_timeout = std::chrono::seconds{3};
+  /// The largest snapshot we take from one peer.
+  size_t max_snapshot = size_t{1024} * 1024 * 1024;
+  /// TLS material for this transport; when all empty, the material given to
+  /// `configure_p2p` for the actor system, if any.
+  p2p_tls tls;
+  /// A port for remote CAF clients that want typed store handles (CAF's
+  /// BASP, caf::openssl with the TLS material of `configure_p2p`); none by
+  /// default, 0 picks one. Peers never use it.
+  std::optional<uint16_t> client_port;
   /// Hears of connects, disconnects, failed dials, drops and errors.
   p2p_observer observer;
   /// Where the transport logs; spdlog's default logger when null.

@@ -19,7 +19,6 @@ namespace podshare::net {
 void add_p2p_types(caf::actor_system_config& cfg) {
   // add_message_type<T> also registers std::vector<T>.
   cfg.add_message_type<bytes>("podshare::bytes");
-  cfg.add_message_type<p2p_message>("podshare::p2p_message");
   cfg.add_message_type<p2p_peer>("podshare::p2p_peer");
   cfg.add_message_type<version>("podshare::version");
   cfg.add_message_type<entry>("podshare::entry");

@@ -9,15 +9,17 @@ namespace podshare::net {
 
 /// Prepares an actor system configuration for the p2p transport, before the
 /// `caf::actor_system` is built: runs `podshare::configure`, loads CAF's
-/// middleman, registers every type that crosses the network (the p2p
-/// messages and the store interface, for remote store handles) and, with
-/// TLS material, loads `caf::openssl` with it. TLS is a property of the
-/// whole actor system in CAF 0.17, not of one transport. Fails with
+/// middleman (whose multiplexer runs the transport's broker), registers the
+/// types of the store interface that remote clients use, and records the
+/// TLS material, which the system's p2p transports then use unless their
+/// `p2p_config::tls` names other material. With TLS material it also loads
+/// `caf::openssl`, which only the optional client port uses: peers speak
+/// TLS through the transport's own OpenSSL sessions. Fails with
 /// `invalid_argument` when the TLS material does not check out.
 caf::error configure_p2p(caf::actor_system_config& cfg,
                          const p2p_tls& tls = {});
 
-/// Registers the types of the p2p protocol and the store interface only: for
+/// Registers the types of the store interface and the p2p lookups only: for
 /// a remote client that loads the middleman itself.
 void add_p2p_types(caf::actor_system_config& cfg);
 

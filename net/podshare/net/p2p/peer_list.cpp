@@ -1,14 +1,13 @@
 #include "podshare/net/p2p/transport_ops.hpp"
 
 #include "podshare/error.hpp"
-#include "podshare/net/p2p/basp_connection.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
 #include <set>
 
-namespace podshare::net::p2p_ops {
+namespace podshare::net::p2p {
 
 // -- peer list ----------------------------------------------------------------
 
@@ -21,7 +20,8 @@ caf::expected<std::string> normalize(const std::string& text) {
 
 void add_target(self_pointer self, const std::string& endpoint) {
   auto& st = self->state;
-  if (endpoint == st.self_endpoint || st.targets.count(endpoint) > 0)
+  if (st.closed || endpoint == st.self_endpoint
+      || st.targets.count(endpoint) > 0)
     return;
   auto& t = st.targets[endpoint];
   if (st.port != 0)
@@ -37,14 +37,8 @@ void remove_target(self_pointer self, const std::string& endpoint) {
   st.targets.erase(target);
   if (auto s = st.session_at(endpoint))
     peer = s->name;
-  auto session = st.sessions.find(peer);
-  if (session == st.sessions.end())
-    return;
-  // The connection goes too, or CAF would keep it for the next dial.
-  auto node = session->second.handle.node();
   close_session(self, peer,
                 caf::make_error(ec::transport_closed, "peer removed"), true);
-  close_basp_connection(self->system(), node);
 }
 
 caf::result<ok_atom> sync_peers(self_pointer self,
@@ -73,15 +67,35 @@ std::vector<p2p_peer> list_peers(self_pointer self) {
   std::set<std::string> listed;
   for (auto& [endpoint, t] : st.targets) {
     auto s = st.session_at(endpoint);
-    result.push_back(
-      {endpoint, s ? s->name : std::string{}, s != nullptr, true});
+    if (s != nullptr) {
+      result.push_back(s->describe(true));
+      result.back().endpoint = endpoint;
+    } else {
+      result.push_back(p2p_peer{endpoint, {}, false, true});
+    }
     if (s != nullptr)
       listed.insert(s->name);
   }
   for (auto& [name, s] : st.sessions)
     if (listed.count(name) == 0)
-      result.push_back({s.endpoint, name, true, false});
+      result.push_back(s.describe(false));
   return result;
 }
 
-} // namespace podshare::net::p2p_ops
+p2p_peer peer_session::describe(bool configured) const {
+  p2p_peer x;
+  x.endpoint = endpoint;
+  x.name = name;
+  x.connected = true;
+  x.configured = configured;
+  x.identity = identity;
+  x.messages_in = messages_in;
+  x.messages_out = messages_out;
+  x.bytes_in = bytes_in;
+  x.bytes_out = bytes_out;
+  x.relayed_out = relayed_out;
+  x.queued = queued.size() + in_flight.size();
+  return x;
+}
+
+} // namespace podshare::net::p2p

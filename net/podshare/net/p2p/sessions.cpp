@@ -3,26 +3,226 @@
 #include "podshare/error.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
 
-#include <caf/actor_cast.hpp>
-#include <caf/node_id.hpp>
-#include <caf/typed_event_based_actor.hpp>
-
-#include <set>
-
-namespace podshare::net::p2p_ops {
+namespace podshare::net::p2p {
 
 namespace {
 
-void dial_failed(self_pointer self, const std::string& endpoint,
-                 uint64_t generation, caf::error err);
+caf::error session_error(std::string what) {
+  return caf::make_error(ec::transport_closed, std::move(what));
+}
+
+// Moves `s` onto `c`: what was sent on its old connection and not
+// acknowledged goes out again first (the peer drops what it already had).
+void attach(self_pointer self, peer_session& s, connection& c) {
+  auto& h = *c.peer;
+  s.conn = c.hdl;
+  s.detached = false;
+  s.endpoint = h.endpoint;
+  s.identity = c.tls ? c.tls->peer_identity() : std::string{};
+  s.links = h.links;
+  s.topics = h.topics;
+  s.max_frame = std::max<uint64_t>(h.max_frame, handshake_frame_limit);
+  s.window_messages = std::max<uint64_t>(h.window_messages, 1);
+  s.window_bytes = std::max<uint64_t>(h.window_bytes, 1);
+  s.heartbeat_ms = h.heartbeat_ms;
+  for (auto i = s.in_flight.rbegin(); i != s.in_flight.rend(); ++i)
+    s.queued.push_front(std::move(i->item));
+  s.in_flight.clear();
+  s.in_flight_bytes = 0;
+  s.sent_messages = 0;
+  c.session = s.name;
+  pump(self, s);
+}
+
+// Starts a session with the peer whose hello arrived on `c`.
+void establish(self_pointer self, connection& c) {
+  auto& st = self->state;
+  auto& h = *c.peer;
+  auto& s = st.sessions[h.name];
+  s.name = h.name;
+  s.incarnation = h.incarnation;
+  attach(self, s, c);
+  for (auto& [endpoint, t] : st.targets) {
+    if (endpoint == h.endpoint || (c.dialled && endpoint == c.endpoint)) {
+      t.peer = h.name;
+      t.attempts = 0;
+      t.dialling = false;
+      ++t.generation; // cancels a pending dial
+    }
+  }
+  st.notify(
+    {p2p_notice::kind::connected, h.name, h.endpoint, caf::none, s.identity});
+  announce_links(self);
+  // Messages published while there was no session are lost: every store
+  // refreshes, now and once more after the peer's next snapshot.
+  st.subscribers.resync_all(self);
+  if (st.cfg.resync_again.count() > 0)
+    self->delayed_send(self, st.cfg.resync_again, resync_all_atom::value);
+}
+
+// The other connection with the same peer and incarnation, if its hello
+// arrived: where a session goes when the peer closes a duplicate.
+connection* spare_for(self_pointer self, const peer_session& s,
+                      connection_handle except) {
+  for (auto& [hdl, c] : self->state.connections)
+    if (hdl != except && !c.closing && c.peer && c.peer->name == s.name
+        && c.peer->incarnation == s.incarnation)
+      return &c;
+  return nullptr;
+}
 
 } // namespace
+
+// -- handshakes ---------------------------------------------------------------
+
+void on_hello(self_pointer self, connection& c, hello x) {
+  auto& st = self->state;
+  if (st.closed) {
+    refuse(self, c, end_code::closing, "the pod is closing");
+    return;
+  }
+  if (x.name.empty()) {
+    refuse(self, c, end_code::name_or_duplicate, "an empty node name");
+    return;
+  }
+  if (x.name == st.cfg.name) {
+    if (c.dialled) {
+      // Our own address, e.g. from DNS: leave it out.
+      st.notify(
+        {p2p_notice::kind::dial_failed,
+         {},
+         c.endpoint,
+         caf::make_error(ec::invalid_argument, "endpoint is this pod")});
+      st.targets.erase(c.endpoint);
+      say_bye(self, c, end_code::version_or_closing, "this is us");
+      return;
+    }
+    refuse(self, c, end_code::name_or_duplicate,
+           "the peer calls itself '" + x.name + "' as we do");
+    return;
+  }
+  if (c.dialled && st.targets.count(c.endpoint) == 0) {
+    // Removed while this dial ran.
+    say_bye(self, c, end_code::version_or_closing, "peer removed");
+    return;
+  }
+  auto existing = st.sessions.find(x.name);
+  if (existing != st.sessions.end()
+      && x.incarnation < existing->second.incarnation) {
+    refuse(self, c, end_code::name_or_duplicate,
+           "a second pod calls itself '" + x.name + "'");
+    return;
+  }
+  c.reader.limit(st.cfg.max_frame);
+  c.peer = std::move(x);
+  if (existing == st.sessions.end()) {
+    establish(self, c);
+    return;
+  }
+  auto& s = existing->second;
+  if (c.peer->incarnation > s.incarnation) {
+    close_session(self, s.name, session_error("replaced by a restarted peer"),
+                  true);
+    establish(self, c);
+    return;
+  }
+  // The same pod over a second connection: both dialled at once.
+  if (s.detached) {
+    attach(self, s, c);
+    return;
+  }
+  // The pod whose name sorts lower decides: it keeps the connection it
+  // had and ends the other; the other pod keeps this one as a spare until
+  // then (on_bye).
+  if (st.cfg.name < s.name)
+    say_bye(self, c, end_code::name_or_duplicate, "duplicate connection");
+}
+
+void on_bye(self_pointer self, connection& c, const ending& x) {
+  auto& st = self->state;
+  auto s = st.session_on(c.hdl);
+  if (s != nullptr
+      && x.code == static_cast<uint64_t>(end_code::name_or_duplicate)) {
+    // The peer ended this connection as a duplicate: the session moves to
+    // the other one, now or when its hello arrives.
+    c.session.clear();
+    s->conn = connection_handle{};
+    if (auto spare = spare_for(self, *s, c.hdl)) {
+      attach(self, *s, *spare);
+    } else {
+      s->detached = true;
+      s->detached_since = self->clock().now();
+      for (auto i = s->in_flight.rbegin(); i != s->in_flight.rend(); ++i)
+        s->queued.push_front(std::move(i->item));
+      s->in_flight.clear();
+      s->in_flight_bytes = 0;
+    }
+    end_connection(self, c, caf::error{});
+    return;
+  }
+  end_connection(self, c,
+                 session_error("the peer ended the session: " + x.reason));
+}
+
+// -- sessions -----------------------------------------------------------------
+
+void close_session(self_pointer self, const std::string& name,
+                   caf::error reason, bool bye) {
+  auto& st = self->state;
+  auto i = st.sessions.find(name);
+  if (i == st.sessions.end())
+    return;
+  auto conn = i->second.conn;
+  auto endpoint = i->second.endpoint;
+  st.sessions.erase(i);
+  if (auto c = st.connections.find(conn); c != st.connections.end()) {
+    c->second.session.clear();
+    if (bye)
+      say_bye(self, c->second, end_code::version_or_closing, reason_of(reason));
+    else
+      end_connection(self, c->second, caf::error{});
+  }
+  forget_answers_of(self, name);
+  st.notify(
+    {p2p_notice::kind::disconnected, name, endpoint, std::move(reason)});
+  if (st.closed)
+    return;
+  announce_links(self);
+  // In a partial mesh the other peers may have relayed what this one had
+  // not yet: refresh from them.
+  if (!st.sessions.empty()) {
+    st.subscribers.resync_all(self);
+    if (st.cfg.resync_again.count() > 0)
+      self->delayed_send(self, st.cfg.resync_again, resync_all_atom::value);
+  }
+}
+
+void drop_session(self_pointer self, const std::string& name,
+                  caf::error reason) {
+  close_session(self, name, std::move(reason), true);
+  retry_targets_of(self, name);
+}
+
+void announce_links(self_pointer self) {
+  auto& st = self->state;
+  auto names = st.links();
+  auto& out = st.frames;
+  for (auto& [name, s] : st.sessions) {
+    auto c = st.connections.find(s.conn);
+    if (c == st.connections.end())
+      continue;
+    out.clear();
+    write_links(out, names);
+    write(self, c->second, out);
+  }
+}
 
 // -- dialling -----------------------------------------------------------------
 
 void schedule_dial(self_pointer self, const std::string& endpoint,
-                   p2p_target& t, caf::timespan delay) {
+                   dial_target& t, caf::timespan delay) {
   auto generation = ++t.generation;
+  t.dialling = false;
   if (delay.count() == 0)
     self->send(self, dial_atom::value, endpoint, generation);
   else
@@ -31,9 +231,9 @@ void schedule_dial(self_pointer self, const std::string& endpoint,
 
 // When both pods list each other, the one with the smaller endpoint dials at
 // once and the other waits a grace period, by which time the first one's
-// session usually exists and it need not dial at all: one TCP (and TLS)
-// connection per pair, which CAF 0.17's TLS layer needs.
-void first_dial(self_pointer self, const std::string& endpoint, p2p_target& t) {
+// session usually exists and it need not dial at all.
+void first_dial(self_pointer self, const std::string& endpoint,
+                dial_target& t) {
   auto& st = self->state;
   auto delay
     = st.self_endpoint < endpoint ? caf::timespan{0} : st.cfg.dial_grace;
@@ -42,107 +242,14 @@ void first_dial(self_pointer self, const std::string& endpoint, p2p_target& t) {
 
 void retry_targets_of(self_pointer self, const std::string& peer) {
   auto& st = self->state;
+  if (st.closed)
+    return;
   for (auto& [endpoint, t] : st.targets) {
     if (t.peer != peer)
       continue;
     t.peer.clear();
     schedule_dial(self, endpoint, t, st.next_delay(t));
   }
-}
-
-namespace {
-
-void dial_failed(self_pointer self, const std::string& endpoint,
-                 uint64_t generation, caf::error err) {
-  auto& st = self->state;
-  auto i = st.targets.find(endpoint);
-  if (i == st.targets.end() || i->second.generation != generation || st.closed)
-    return;
-  st.notify({p2p_notice::kind::dial_failed, {}, endpoint, std::move(err)});
-  schedule_dial(self, endpoint, i->second, st.next_delay(i->second));
-}
-
-void hello(self_pointer self, const std::string& endpoint, uint64_t generation,
-           const p2p_entry_actor& peer) {
-  auto& st = self->state;
-  self
-    ->request(peer, st.cfg.connect_timeout, hello_atom::value, st.cfg.name,
-              st.self_endpoint, st.incarnation)
-    .then(
-      [self, endpoint, generation, peer](std::string& name, std::string& ep,
-                                         uint64_t incarnation) {
-        auto& st = self->state;
-        if (st.closed || st.targets.count(endpoint) == 0) {
-          // Removed while dialling: the peer has a session, we do not.
-          self->send(peer, bye_atom::value, st.cfg.name);
-          return;
-        }
-        if (auto err = establish(self, name, ep, incarnation, peer, endpoint))
-          dial_failed(self, endpoint, generation, std::move(err));
-      },
-      [self, endpoint, generation](caf::error& err) {
-        dial_failed(self, endpoint, generation, std::move(err));
-      });
-}
-
-} // namespace
-
-// -- sessions -----------------------------------------------------------------
-
-void close_session(self_pointer self, const std::string& name,
-                   caf::error reason, bool say_bye) {
-  auto& st = self->state;
-  auto i = st.sessions.find(name);
-  if (i == st.sessions.end())
-    return;
-  if (say_bye)
-    self->send(i->second.handle, bye_atom::value, st.cfg.name);
-  self->demonitor(i->second.handle.address());
-  auto endpoint = i->second.endpoint;
-  st.sessions.erase(i);
-  st.notify(
-    {p2p_notice::kind::disconnected, name, endpoint, std::move(reason)});
-}
-
-// Makes `handle` the session with `name`. A handshake that finds the same
-// handle again (both pods dialled) changes nothing; a different handle under
-// the same name is a restarted peer (newer incarnation) or a name clash.
-caf::error establish(self_pointer self, const std::string& name,
-                     const std::string& endpoint, uint64_t incarnation,
-                     const p2p_entry_actor& handle, const std::string& via) {
-  auto& st = self->state;
-  if (name.empty() || name == st.cfg.name)
-    return caf::make_error(ec::invalid_argument,
-                           "peer hello with an empty name or our own name '"
-                             + name + "'");
-  auto i = st.sessions.find(name);
-  if (i != st.sessions.end()) {
-    if (i->second.handle == handle)
-      return caf::none;
-    if (incarnation <= i->second.incarnation)
-      return caf::make_error(ec::invalid_argument,
-                             "a second pod calls itself '" + name + "'");
-    close_session(
-      self, name,
-      caf::make_error(ec::transport_closed, "replaced by a restarted peer"),
-      false);
-  }
-  p2p_session s{name, endpoint, incarnation, handle,
-                outbound_queue{st.cfg.max_queue}};
-  self->monitor(handle);
-  st.sessions.emplace(name, std::move(s));
-  for (auto& [target, t] : st.targets) {
-    if (target == endpoint || target == via) {
-      t.peer = name;
-      t.attempts = 0;
-      ++t.generation; // cancels a pending dial
-    }
-  }
-  st.notify({p2p_notice::kind::connected, name, endpoint, caf::none});
-  resync_local(self);
-  if (st.cfg.resync_again.count() > 0)
-    self->delayed_send(self, st.cfg.resync_again, resync_all_atom::value);
-  return caf::none;
 }
 
 void dial(self_pointer self, const std::string& endpoint, uint64_t generation) {
@@ -157,45 +264,46 @@ void dial(self_pointer self, const std::string& endpoint, uint64_t generation) {
   auto where = parse_endpoint(endpoint);
   if (!where)
     return; // checked when added
-  self
-    ->request(st.mm, st.cfg.connect_timeout, caf::connect_atom::value,
-              where->host, where->port)
-    .then(
-      [self, endpoint, generation](caf::node_id&, caf::strong_actor_ptr& ptr,
-                                   std::set<std::string>& ifs) {
-        auto expected = self->system().message_types<p2p_entry_actor>();
-        if (ptr == nullptr || ifs != expected) {
-          dial_failed(
-            self, endpoint, generation,
-            caf::make_error(ec::transport_failed,
-                            "no podshare p2p entry actor at " + endpoint));
-          return;
-        }
-        if (ptr == self->ctrl()) {
-          // Our own address, e.g. from DNS: leave it out.
-          self->state.notify(
-            {p2p_notice::kind::dial_failed,
-             {},
-             endpoint,
-             caf::make_error(ec::invalid_argument, "endpoint is this pod")});
-          self->state.targets.erase(endpoint);
-          return;
-        }
-        hello(self, endpoint, generation,
-              caf::actor_cast<p2p_entry_actor>(std::move(ptr)));
-      },
-      [self, endpoint, generation](caf::error& err) {
-        dial_failed(self, endpoint, generation, std::move(err));
-      });
+  i->second.dialling = true;
+  auto tag = st.next_dial_tag++;
+  st.dials.emplace(tag, std::make_pair(endpoint, generation));
+  connect_async(self->system(), caf::actor_cast<connect_listener>(self), "peer",
+                where->host, where->port, st.cfg.connect_timeout, tag);
 }
 
-void drop_session(self_pointer self, const std::string& name,
-                  caf::error reason) {
-  close_session(self, name, std::move(reason), true);
-  retry_targets_of(self, name);
+void dial_failed(self_pointer self, const std::string& endpoint,
+                 uint64_t generation, caf::error err) {
+  auto& st = self->state;
+  auto i = st.targets.find(endpoint);
+  if (st.closed || i == st.targets.end() || i->second.generation != generation)
+    return;
+  st.notify({p2p_notice::kind::dial_failed, {}, endpoint, std::move(err)});
+  schedule_dial(self, endpoint, i->second, st.next_delay(i->second));
 }
 
-// Sends the queued messages as one batch unless a batch is on its way: while
-// one is, new messages pile up and leave together when it is acknowledged.
+bool on_connected(self_pointer self, uint64_t tag, int fd) {
+  auto& st = self->state;
+  auto i = st.dials.find(tag);
+  if (i == st.dials.end())
+    return false;
+  auto [endpoint, generation] = std::move(i->second);
+  st.dials.erase(i);
+  auto t = st.targets.find(endpoint);
+  if (st.closed || t == st.targets.end() || t->second.generation != generation)
+    return false; // removed or rescheduled meanwhile
+  open_connection(self, self->add_scribe(fd), true, std::move(endpoint),
+                  generation);
+  return true;
+}
 
-} // namespace podshare::net::p2p_ops
+void on_connect_failed(self_pointer self, uint64_t tag, caf::error err) {
+  auto& st = self->state;
+  auto i = st.dials.find(tag);
+  if (i == st.dials.end())
+    return;
+  auto [endpoint, generation] = std::move(i->second);
+  st.dials.erase(i);
+  dial_failed(self, endpoint, generation, std::move(err));
+}
+
+} // namespace podshare::net::p2p

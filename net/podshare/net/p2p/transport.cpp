@@ -1,20 +1,19 @@
 #include "podshare/net/p2p/transport.hpp"
 
 #include "podshare/error.hpp"
+#include "podshare/net/backoff.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
-#include "podshare/net/snapshot_join.hpp"
 #include "podshare/net/p2p/transport_ops.hpp"
+#include "podshare/snapshot_join.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include <algorithm>
+#include <spdlog/spdlog.h>
+
 #include <chrono>
-#include <memory>
 
-namespace podshare::net {
-
-namespace p2p_ops {
+namespace podshare::net::p2p {
 
 uint64_t now_ns() {
   return static_cast<uint64_t>(
@@ -27,267 +26,237 @@ caf::error closed_error() {
   return caf::make_error(ec::transport_closed, "p2p transport closed");
 }
 
-// -- local fan-out ------------------------------------------------------------
+// -- state --------------------------------------------------------------------
 
-void deliver_local(self_pointer self, const std::string& topic,
-                   const bytes& payload, const caf::actor_addr& skip) {
-  auto i = self->state.subscribers.find(topic);
-  if (i == self->state.subscribers.end())
-    return;
-  for (auto& addr : i->second) {
-    if (addr == skip)
-      continue;
-    if (auto subscriber = caf::actor_cast<subscriber_actor>(addr))
-      self->send(subscriber, deliver_atom::value, topic, payload);
-  }
+void transport_state::notify(p2p_notice x) const {
+  auto* log = cfg.logger ? cfg.logger.get() : spdlog::default_logger_raw();
+  auto level = x.what == p2p_notice::kind::connected
+                   || x.what == p2p_notice::kind::disconnected
+                 ? spdlog::level::info
+                 : spdlog::level::warn;
+  log->log(level, "p2p {}: {} peer '{}' at {}{}{}{}", cfg.name,
+           to_string(x.what), x.peer, x.endpoint,
+           x.identity.empty() ? "" : " (" + x.identity + ")",
+           x.reason ? ": " : "", x.reason ? describe(x.reason) : std::string{});
+  if (cfg.observer)
+    cfg.observer(x);
 }
 
-// Messages may have been lost while a peer was away: every store refreshes.
-void resync_local(self_pointer self) {
-  for (auto& [topic, addrs] : self->state.subscribers)
-    for (auto& addr : addrs)
-      if (auto subscriber = caf::actor_cast<subscriber_actor>(addr))
-        self->send(subscriber, resync_atom::value, topic);
+peer_session* transport_state::session_at(const std::string& endpoint) {
+  auto t = targets.find(endpoint);
+  for (auto& [name, s] : sessions)
+    if (s.endpoint == endpoint
+        || (t != targets.end() && t->second.peer == name))
+      return &s;
+  return nullptr;
 }
 
-} // namespace p2p_ops
+peer_session* transport_state::session_on(const connection_handle& hdl) {
+  for (auto& [name, s] : sessions)
+    if (!s.detached && s.conn == hdl)
+      return &s;
+  return nullptr;
+}
+
+caf::timespan transport_state::next_delay(dial_target& t) {
+  std::uniform_real_distribution<double> unit{0.0, 1.0};
+  return backoff_delay(t.attempts++, cfg.backoff_min, cfg.backoff_max,
+                       unit(rng));
+}
+
+hello transport_state::own_hello() const {
+  hello x;
+  x.name = cfg.name;
+  x.incarnation = incarnation;
+  x.endpoint = self_endpoint;
+  x.max_frame = cfg.max_frame;
+  x.window_messages = cfg.window_messages;
+  x.window_bytes = cfg.window_bytes;
+  x.heartbeat_ms = static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      cfg.heartbeat_interval)
+      .count());
+  x.topics = subscribers.topics();
+  x.links = links();
+  return x;
+}
+
+std::vector<std::string> transport_state::links() const {
+  std::vector<std::string> names;
+  for (auto& [name, s] : sessions)
+    names.push_back(name);
+  return names;
+}
 
 namespace {
 
-using namespace p2p_ops;
+// -- timers -------------------------------------------------------------------
 
-// -- sending ------------------------------------------------------------------
-
-void flush(self_pointer self, p2p_session& s) {
-  if (s.in_flight || s.queue.empty())
-    return;
-  s.in_flight = true;
+// Pings idle connections and ends those whose peer went silent, whose
+// handshake takes too long or whose data stays unacknowledged.
+void check_liveness(self_pointer self) {
   auto& st = self->state;
-  auto name = s.name;
-  auto addr = s.handle.address();
-  self
-    ->request(s.handle, st.cfg.send_timeout, batch_atom::value,
-              s.queue.take(st.cfg.max_batch))
-    .then(
-      [self, name, addr](ok_atom) {
-        auto s = self->state.session_of(addr);
-        if (s == nullptr)
-          return;
-        s->in_flight = false;
-        flush(self, *s);
-      },
-      [self, name, addr](caf::error& err) {
-        if (self->state.session_of(addr) == nullptr)
-          return;
-        drop_session(self, name, std::move(err));
-      });
-}
-
-caf::result<ok_atom> publish(self_pointer self, const std::string& topic,
-                             const bytes& payload) {
-  auto& st = self->state;
-  if (st.closed)
-    return closed_error();
-  auto sender = self->current_sender();
-  deliver_local(self, topic, payload,
-                sender != nullptr ? sender->address() : caf::actor_addr{});
-  std::vector<std::string> too_slow;
-  for (auto& [name, s] : st.sessions) {
-    if (!s.queue.push(p2p_message{topic, payload})) {
-      too_slow.push_back(name);
+  auto now = self->clock().now();
+  std::vector<std::pair<connection_handle, caf::error>> dead;
+  std::vector<std::string> unacknowledged;
+  for (auto& [hdl, c] : st.connections) {
+    if (c.closing)
+      continue;
+    if (!c.peer) {
+      if (now - c.opened > st.cfg.connect_timeout)
+        dead.emplace_back(hdl,
+                          caf::make_error(ec::timeout, "no handshake within "
+                                                       "connect_timeout"));
       continue;
     }
-    flush(self, s);
-  }
-  for (auto& name : too_slow) {
-    auto err = caf::make_error(ec::transport_failed,
-                               "peer too slow: outbound queue full");
-    st.notify({p2p_notice::kind::dropped, name,
-               st.sessions.find(name)->second.endpoint, err});
-    drop_session(self, name, err);
-  }
-  return ok_atom::value;
-}
-
-// -- snapshots ----------------------------------------------------------------
-
-// Asks every connected peer for its snapshot and answers the union under
-// LWW of the non-empty ones (ours included) that arrive within the timeout
-// (see snapshot_join.hpp for why not only the freshest); with no peer
-// connected it answers ours, or nothing, at once.
-caf::result<bytes> fetch_snap(self_pointer self, const std::string& topic) {
-  auto& st = self->state;
-  if (st.closed)
-    return closed_error();
-  bytes local;
-  if (auto i = st.snapshots.find(topic); i != st.snapshots.end())
-    local = i->second.second;
-  if (st.sessions.empty())
-    return local;
-  struct gather {
-    size_t pending = 0;
-    std::vector<bytes> answers;
-    caf::typed_response_promise<bytes> promise;
-    self_pointer self;
-    void done() {
-      if (--pending != 0)
-        return;
-      auto merged = join_snapshots(std::move(answers), wire::format::msgpack);
-      if (!merged) {
-        self->state.notify({p2p_notice::kind::error, {}, {}, merged.error()});
-        promise.deliver(bytes{});
-        return;
-      }
-      promise.deliver(std::move(*merged));
+    auto limit = std::max(
+      caf::timespan{st.cfg.heartbeat_timeout},
+      caf::timespan{std::chrono::milliseconds{3 * c.peer->heartbeat_ms}});
+    if (now - c.last_received > limit) {
+      dead.emplace_back(
+        hdl, caf::make_error(
+               ec::timeout,
+               "the peer was silent for "
+                 + std::to_string(
+                   std::chrono::duration_cast<std::chrono::milliseconds>(
+                     now - c.last_received)
+                     .count())
+                 + " ms"));
+      continue;
     }
-  };
-  auto g = std::make_shared<gather>();
-  g->self = self;
-  if (!local.empty())
-    g->answers.push_back(std::move(local));
-  g->promise = self->make_response_promise<bytes>();
-  g->pending = st.sessions.size();
-  for (auto& [name, s] : st.sessions)
-    self->request(s.handle, st.cfg.fetch_timeout, peer_snap_atom::value, topic)
-      .then(
-        [g](uint64_t, bytes& x) {
-          if (!x.empty())
-            g->answers.push_back(std::move(x));
-          g->done();
-        },
-        [g](caf::error&) { g->done(); });
-  return g->promise;
+    if (now - c.last_sent >= st.cfg.heartbeat_interval) {
+      auto& out = st.frames;
+      out.clear();
+      write_ping(out, static_cast<uint64_t>(now.time_since_epoch().count()));
+      write(self, c, out);
+    }
+  }
+  for (auto& [name, s] : st.sessions) {
+    if (s.detached && now - s.detached_since > st.cfg.connect_timeout)
+      unacknowledged.push_back(name);
+    else if (!s.in_flight.empty()
+             && now - s.in_flight.front().sent_at > st.cfg.send_timeout)
+      unacknowledged.push_back(name);
+  }
+  for (auto& [hdl, err] : dead)
+    if (auto c = st.connections.find(hdl); c != st.connections.end())
+      end_connection(self, c->second, std::move(err));
+  for (auto& name : unacknowledged)
+    drop_session(self, name,
+                 caf::make_error(ec::timeout,
+                                 "the peer did not acknowledge within "
+                                 "send_timeout"));
 }
+
+// -- closing ------------------------------------------------------------------
 
 void close(self_pointer self) {
   auto& st = self->state;
   if (st.closed)
     return;
   st.closed = true;
+  std::vector<std::string> names;
   for (auto& [name, s] : st.sessions)
-    self->send(s.handle, bye_atom::value, st.cfg.name);
-  st.sessions.clear();
+    names.push_back(name);
+  for (auto& name : names)
+    close_session(self, name,
+                  caf::make_error(ec::transport_closed, "the pod is closing"),
+                  true);
+  for (auto& [id, f] : st.fetches)
+    f.promise.deliver(closed_error());
+  st.fetches.clear();
   st.targets.clear();
   st.subscribers.clear();
-  if (st.port != 0)
-    self->send(st.mm, caf::close_atom::value, st.port);
-  // Peers hold proxies of this actor: only quitting lets it go.
-  self->quit();
+  // What is queued is written before the sockets close (CAF closes every
+  // connection gracefully when a broker exits). Not a normal exit, so that
+  // the linked joiner goes too.
+  self->quit(caf::exit_reason::user_shutdown);
+}
+
+// Joins peers' snapshot answers off the broker's thread.
+joiner_actor::behavior_type joiner() {
+  return {
+    [](join_atom, std::vector<bytes>& answers) -> caf::result<bytes> {
+      auto joined = join_snapshots(std::move(answers), wire::format::msgpack);
+      if (!joined)
+        return std::move(joined.error());
+      return std::move(*joined);
+    },
+  };
+}
+
+caf::result<uint16_t> listen(self_pointer self, const std::string& host,
+                             uint16_t port) {
+  auto& st = self->state;
+  auto bound = self->add_tcp_doorman(port, host.c_str(), true);
+  if (!bound)
+    return std::move(bound.error());
+  st.port = bound->second;
+  if (st.self_endpoint.empty())
+    st.self_endpoint = to_string(endpoint{host, st.port});
+  st.targets.erase(st.self_endpoint);
+  for (auto& [ep, t] : st.targets)
+    first_dial(self, ep, t);
+  return st.port;
+}
+
+caf::timespan tick_interval(const p2p_config& cfg) {
+  return std::max(caf::timespan{std::chrono::milliseconds{10}},
+                  cfg.heartbeat_interval / 2);
 }
 
 } // namespace
 
-p2p_transport_actor::behavior_type
-p2p_transport(p2p_transport_actor::stateful_pointer<p2p_transport_state> self,
-              p2p_config cfg, caf::io::middleman_actor mm, bool tls) {
+// -- behavior -----------------------------------------------------------------
+
+broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
+                                      std::shared_ptr<tls_context> tls) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
-  st.mm = std::move(mm);
-  st.tls = tls;
+  st.tls = std::move(tls);
   st.incarnation = now_ns();
   st.rng.seed(std::random_device{}());
   if (auto ep = normalize(st.cfg.advertise))
     st.self_endpoint = std::move(*ep);
   for (auto& x : st.cfg.peers)
     if (auto ep = normalize(x))
-      st.targets.emplace(std::move(*ep), p2p_target{});
+      st.targets.emplace(std::move(*ep), dial_target{});
+  st.joiner = self->spawn<caf::linked>(joiner);
   self->set_down_handler([self](const caf::down_msg& msg) {
-    auto& st = self->state;
-    if (auto s = st.session_of(msg.source)) {
-      auto name = s->name;
-      close_session(self, name, msg.reason, false);
-      retry_targets_of(self, name);
-      return;
-    }
-    for (auto& [topic, addrs] : st.subscribers)
-      addrs.erase(std::remove(addrs.begin(), addrs.end(), msg.source),
-                  addrs.end());
+    self->state.subscribers.forget(msg.source);
   });
+  self->delayed_send(self, tick_interval(st.cfg), tick_atom::value);
   return {
     // -- transport --
-    [=](publish_atom, const std::string& topic, const bytes& payload) {
-      return publish(self, topic, payload);
+    [=](publish_atom, const std::string& topic, bytes& payload) {
+      return publish(self, topic, std::move(payload));
     },
     [=](subscribe_atom, const std::string& topic,
-        subscriber_actor& subscriber) -> caf::result<ok_atom> {
+        const subscriber_actor& subscriber) -> caf::result<ok_atom> {
       if (self->state.closed)
         return closed_error();
       self->monitor(subscriber);
-      self->state.subscribers[topic].push_back(subscriber.address());
+      self->state.subscribers.add(topic, subscriber.address());
       return ok_atom::value;
     },
     [=](unsubscribe_atom, const std::string& topic,
         const subscriber_actor& subscriber) {
-      auto& xs = self->state.subscribers[topic];
-      xs.erase(std::remove(xs.begin(), xs.end(), subscriber.address()),
-               xs.end());
+      self->state.subscribers.remove(topic, subscriber.address());
     },
-    [=](store_snap_atom, const std::string& topic,
-        bytes& payload) -> caf::result<ok_atom> {
-      if (self->state.closed)
-        return closed_error();
-      self->state.snapshots[topic] = {now_ns(), std::move(payload)};
-      return ok_atom::value;
+    [=](store_snap_atom, const std::string& topic, bytes& payload) {
+      return store_snap(self, topic, std::move(payload));
     },
     [=](fetch_snap_atom, const std::string& topic) {
       return fetch_snap(self, topic);
     },
     [=](close_atom) { close(self); },
-    // -- entry: what peers send --
-    [=](
-      hello_atom, const std::string& name, const std::string& endpoint,
-      uint64_t incarnation) -> caf::result<std::string, std::string, uint64_t> {
-      auto& st = self->state;
-      if (st.closed)
-        return closed_error();
-      auto peer = caf::actor_cast<p2p_entry_actor>(self->current_sender());
-      if (!peer)
-        return caf::make_error(ec::invalid_argument, "anonymous hello");
-      if (auto err = establish(self, name, endpoint, incarnation, peer, {})) {
-        st.notify({p2p_notice::kind::error, name, endpoint, err});
-        return err;
-      }
-      return {st.cfg.name, st.self_endpoint, st.incarnation};
-    },
-    [=](batch_atom,
-        const std::vector<p2p_message>& batch) -> caf::result<ok_atom> {
-      auto& st = self->state;
-      auto sender = self->current_sender();
-      if (st.closed || sender == nullptr
-          || st.session_of(sender->address()) == nullptr)
-        return caf::make_error(ec::transport_closed, "no session");
-      for (auto& x : batch)
-        deliver_local(self, x.topic, x.payload, caf::actor_addr{});
-      return ok_atom::value;
-    },
-    [=](peer_snap_atom, const std::string& topic) {
-      auto& st = self->state;
-      auto i = st.snapshots.find(topic);
-      if (i == st.snapshots.end())
-        return caf::result<uint64_t, bytes>{uint64_t{0}, bytes{}};
-      return caf::result<uint64_t, bytes>{i->second.first, i->second.second};
-    },
-    [=](bye_atom, const std::string&) {
-      auto sender = self->current_sender();
-      if (sender == nullptr)
-        return;
-      if (auto s = self->state.session_of(sender->address())) {
-        auto name = s->name;
-        close_session(
-          self, name,
-          caf::make_error(ec::transport_closed, "peer closed the session"),
-          false);
-        retry_targets_of(self, name);
-      }
-    },
     [=](get_store_atom, const std::string& topic) -> caf::result<store_actor> {
-      auto& st = self->state;
-      auto i = st.subscribers.find(topic);
-      if (i == st.subscribers.end() || i->second.empty())
+      auto& subscribers = self->state.subscribers.of(topic);
+      if (subscribers.empty())
         return caf::make_error(ec::invalid_argument,
                                "no store for topic '" + topic + "'");
       // Subscribers of a transport are stores.
-      return caf::actor_cast<store_actor>(i->second.front());
+      return caf::actor_cast<store_actor>(subscribers.front());
     },
     // -- peers --
     [=](add_peer_atom, const std::string& text) -> caf::result<ok_atom> {
@@ -308,21 +277,54 @@ p2p_transport(p2p_transport_actor::stateful_pointer<p2p_transport_state> self,
       return sync_peers(self, endpoints);
     },
     [=](peers_atom) { return list_peers(self); },
-    // -- own timers and start-up --
-    [=](listen_atom, uint16_t port) {
+    // -- connections --
+    [=](caf::io::new_connection_msg& msg) {
+      auto hdl = msg.handle;
+      open_connection(
+        self, hdl, false,
+        to_string(endpoint{self->remote_addr(hdl), self->remote_port(hdl)}), 0);
+    },
+    [=](caf::io::new_data_msg& msg) { on_data(self, msg); },
+    [=](const caf::io::connection_closed_msg& msg) {
+      on_closed(self, msg.handle);
+    },
+    [=](const caf::io::acceptor_closed_msg&) {},
+    [=](connected_atom, uint64_t tag, int fd) {
+      return on_connected(self, tag, fd);
+    },
+    [=](connect_failed_atom, uint64_t tag, caf::error& err) {
+      on_connect_failed(self, tag, std::move(err));
+    },
+    [=](close_conn_atom, connection_handle hdl) {
       auto& st = self->state;
-      st.port = port;
-      if (st.self_endpoint.empty())
-        st.self_endpoint = to_string(endpoint{st.cfg.host, port});
-      st.targets.erase(st.self_endpoint);
-      for (auto& [endpoint, t] : st.targets)
-        first_dial(self, endpoint, t);
+      auto i = st.connections.find(hdl);
+      if (i == st.connections.end())
+        return;
+      if (!i->second.closing) {
+        // A write failed: end it the usual way, which closes it next.
+        end_connection(self, i->second, i->second.failure);
+        return;
+      }
+      self->close(hdl);
+      st.connections.erase(i);
+    },
+    // -- own timers and start-up --
+    [=](listen_atom, const std::string& host, uint16_t port) {
+      return listen(self, host, port);
     },
     [=](dial_atom, const std::string& endpoint, uint64_t generation) {
       dial(self, endpoint, generation);
     },
-    [=](resync_all_atom) { resync_local(self); },
+    [=](tick_atom) {
+      if (self->state.closed)
+        return;
+      check_liveness(self);
+      self->delayed_send(self, tick_interval(self->state.cfg),
+                         tick_atom::value);
+    },
+    [=](fetch_done_atom, uint64_t id) { finish_fetch(self, id); },
+    [=](resync_all_atom) { self->state.subscribers.resync_all(self); },
   };
 }
 
-} // namespace podshare::net
+} // namespace podshare::net::p2p

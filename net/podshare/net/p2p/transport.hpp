@@ -1,111 +1,273 @@
 #pragma once
 
 #include "podshare/net/p2p/config.hpp"
+#include "podshare/net/p2p/frame.hpp"
 #include "podshare/net/p2p/interfaces.hpp"
-#include "podshare/net/p2p/outbound_queue.hpp"
+#include "podshare/net/p2p/seen_messages.hpp"
+#include "podshare/net/p2p/tls_session.hpp"
+#include "podshare/net/subscriber_table.hpp"
+#include "podshare/net/tcp_connect.hpp"
 
-#include <caf/actor_addr.hpp>
-#include <caf/actor_system.hpp>
-#include <caf/expected.hpp>
-#include <caf/io/middleman_actor.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/io/connection_handle.hpp>
+#include <caf/io/system_messages.hpp>
+#include <caf/io/typed_broker.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
-namespace podshare::net {
+/// The p2p transport's broker: one per pod, on CAF's multiplexer thread, it
+/// owns every connection to a peer and speaks the link protocol of
+/// docs/protocol.md itself (TLS included). Internal: users include
+/// `podshare/net/p2p/spawn.hpp`.
+namespace podshare::net::p2p {
 
-/// A live session with one peer pod, keyed by the peer's node name. Both
-/// pods' entry actors are the session's ends, whichever side dialled, so a
-/// second handshake between the same two pods finds the same handle and
-/// changes nothing: one session, each event sent once.
-struct p2p_session {
-  std::string name;
-  /// The endpoint the peer advertised in its hello.
-  std::string endpoint;
-  /// The peer process's start time; a restarted peer has a greater one.
+// -- atoms (at most 10 characters) --------------------------------------------
+
+using listen_atom = caf::atom_constant<caf::atom("p2p_listen")>;
+using dial_atom = caf::atom_constant<caf::atom("p2p_dial")>;
+using resync_all_atom = caf::atom_constant<caf::atom("resync_all")>;
+using fetch_done_atom = caf::atom_constant<caf::atom("p2p_fetchd")>;
+using close_conn_atom = caf::atom_constant<caf::atom("p2p_close")>;
+using join_atom = caf::atom_constant<caf::atom("p2p_join")>;
+
+using time_point = caf::actor_clock::time_point;
+using connection_handle = caf::io::connection_handle;
+
+/// Joins snapshots off the broker's thread (`join_snapshots`).
+using joiner_actor = caf::typed_actor<
+  caf::replies_to<join_atom, std::vector<bytes>>::with<bytes>>;
+
+/// The broker: the transport interface, the broker's own I/O events, the
+/// results of `connect_async` and its own timers.
+using broker_actor = p2p_transport_actor::extend<
+  // A peer sent bytes.
+  caf::reacts_to<caf::io::new_data_msg>,
+  // A peer dialled us.
+  caf::reacts_to<caf::io::new_connection_msg>,
+  // A connection ended.
+  caf::reacts_to<caf::io::connection_closed_msg>,
+  // The listening socket ended.
+  caf::reacts_to<caf::io::acceptor_closed_msg>,
+  // Binds host:port (0 picks one) and starts dialling: from the spawner.
+  caf::replies_to<listen_atom, std::string, uint16_t>::with<uint16_t>,
+  // Dials an endpoint if the generation is still current: its own timer.
+  caf::reacts_to<dial_atom, std::string, uint64_t>,
+  // Heartbeats, handshake and acknowledgement deadlines: its own timer.
+  caf::reacts_to<tick_atom>,
+  // A snapshot fetch ran out of time: its own timer.
+  caf::reacts_to<fetch_done_atom, uint64_t>,
+  // Tells every local store to refresh: its own timer.
+  caf::reacts_to<resync_all_atom>,
+  // Closes a connection a multiplexer cycle after it was asked to.
+  caf::reacts_to<close_conn_atom,
+                 connection_handle>>::extend_with<connect_listener>;
+
+// -- what travels to peers ----------------------------------------------------
+
+/// A published message on its way to peers, shared by every queue it is in.
+struct outgoing_message {
+  std::string topic;
+  std::string origin;
   uint64_t incarnation = 0;
-  p2p_entry_actor handle;
-  outbound_queue queue;
-  /// Whether a batch is on its way; messages queue meanwhile (coalescing).
-  bool in_flight = false;
+  uint64_t seq = 0;
+  bytes payload;
+};
+
+/// The latest snapshot of a topic stored here, with when it was stored.
+struct stored_snapshot {
+  uint64_t stored_at = 0;
+  bytes data;
+};
+
+/// One item held for a peer: a message, or a piece of a snapshot answer
+/// (`size` bytes of `snapshot` at `offset` for request `request`).
+struct outbound_item {
+  std::shared_ptr<const outgoing_message> message;
+  std::shared_ptr<const stored_snapshot> snapshot;
+  uint64_t request = 0;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+
+  /// The payload bytes it counts against the peer's window.
+  uint64_t payload_size() const noexcept {
+    return message ? message->payload.size() : size;
+  }
+};
+
+/// An item sent and not yet acknowledged.
+struct in_flight_item {
+  outbound_item item;
+  /// The connection's data messages sent up to and including this one.
+  uint64_t sent_messages = 0;
+  time_point sent_at;
+};
+
+// -- connections and sessions -------------------------------------------------
+
+/// A TCP connection to a peer, from accept or dial to close.
+struct connection {
+  connection_handle hdl;
+  /// The endpoint dialled, or the peer's address when it dialled us.
+  std::string endpoint;
+  bool dialled = false;
+  /// The dial generation of the target (dialled connections).
+  uint64_t generation = 0;
+  std::unique_ptr<tls_session> tls;
+  /// The peer's preamble, until it is complete.
+  bytes preamble;
+  bool preamble_done = false;
+  frame_reader reader;
+  /// The peer's hello, once it arrived.
+  std::optional<hello> peer;
+  /// The name of the session this connection carries; empty if none.
+  std::string session;
+  /// Whether any bytes arrived yet.
+  bool heard = false;
+  time_point opened;
+  time_point last_received;
+  time_point last_sent;
+  /// Data received (cumulative) and what we acknowledged of it.
+  uint64_t received_messages = 0;
+  uint64_t received_bytes = 0;
+  uint64_t acked_messages = 0;
+  /// Why it ends, reported when it closed.
+  caf::error failure;
+  bool closing = false;
+};
+
+/// A session with one peer pod, keyed by the peer's name.
+struct peer_session {
+  std::string name;
+  std::string endpoint;
+  std::string identity;
+  uint64_t incarnation = 0;
+  std::vector<std::string> links;
+  std::vector<std::string> topics;
+  /// The connection carrying it; invalid while it waits for the other
+  /// connection after a duplicate was closed (`detached`).
+  connection_handle conn;
+  bool detached = false;
+  time_point detached_since;
+  /// What the peer accepts (its hello).
+  uint64_t max_frame = handshake_frame_limit;
+  uint64_t window_messages = 1;
+  uint64_t window_bytes = 1;
+  uint64_t heartbeat_ms = 0;
+  /// Held for the peer: not yet sent, and sent but unacknowledged.
+  std::deque<outbound_item> queued;
+  std::deque<in_flight_item> in_flight;
+  uint64_t in_flight_bytes = 0;
+  /// Data messages sent on the current connection (cumulative).
+  uint64_t sent_messages = 0;
+  /// Counters, for `peers()` and metrics.
+  uint64_t messages_in = 0;
+  uint64_t messages_out = 0;
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  uint64_t relayed_out = 0;
+
+  /// As `peers()` lists it.
+  p2p_peer describe(bool configured) const;
 };
 
 /// An endpoint in our peer list, dialled until a session runs through it.
-struct p2p_target {
+struct dial_target {
   /// The name of the peer whose session runs through this endpoint.
   std::string peer;
   /// Failed dials since the last session, for the backoff.
   uint32_t attempts = 0;
-  /// Bumped whenever a dial is scheduled: stale timers and replies see a
+  /// Bumped whenever a dial is scheduled: stale timers and connects see a
   /// different value and do nothing.
   uint64_t generation = 0;
+  /// Whether a connect or a handshake of the current generation runs.
+  bool dialling = false;
 };
 
-/// The state of a p2p transport actor.
-struct p2p_transport_state {
+/// A snapshot fetch waiting for peers' answers.
+struct snapshot_fetch {
+  std::string topic;
+  /// Peers asked and not yet answered, with what arrived of their answer.
+  std::map<std::string, bytes> pending;
+  std::vector<bytes> answers;
+  caf::typed_response_promise<bytes> promise;
+};
+
+// -- the state ----------------------------------------------------------------
+
+struct transport_state {
   static inline const char* name = "podshare.p2p_transport";
 
   /// Logs `x` and hands it to the observer.
   void notify(p2p_notice x) const;
 
-  /// The session whose peer entry actor is `who`, or null.
-  p2p_session* session_of(const caf::actor_addr& who);
-
   /// The session running through `endpoint` (advertised or dialled), or null.
-  p2p_session* session_at(const std::string& endpoint);
+  peer_session* session_at(const std::string& endpoint);
+
+  /// The session carried by `hdl`, or null.
+  peer_session* session_on(const connection_handle& hdl);
 
   /// The next backoff delay for `t`, counting the attempt.
-  caf::timespan next_delay(p2p_target& t);
+  caf::timespan next_delay(dial_target& t);
+
+  /// Our hello, as sent on a new connection.
+  hello own_hello() const;
+
+  /// The names of the peers we have sessions with.
+  std::vector<std::string> links() const;
 
   p2p_config cfg;
-  /// The middleman actor that dials and publishes: CAF's plain one or the
-  /// `caf::openssl` one.
-  caf::io::middleman_actor mm;
-  bool tls = false;
+  std::shared_ptr<tls_context> tls;
   /// `host:port` as peers reach us, once listening.
   std::string self_endpoint;
   uint16_t port = 0;
   uint64_t incarnation = 0;
-  std::unordered_map<std::string, std::vector<caf::actor_addr>> subscribers;
-  /// Our latest snapshot per topic, with the wall-clock time it was stored.
-  std::unordered_map<std::string, std::pair<uint64_t, bytes>> snapshots;
-  std::map<std::string, p2p_target> targets;
-  std::map<std::string, p2p_session> sessions;
+  /// Our published messages so far.
+  uint64_t seq = 0;
+  subscriber_table subscribers;
+  std::unordered_map<std::string, std::shared_ptr<const stored_snapshot>>
+    snapshots;
+  std::map<std::string, dial_target> targets;
+  /// Dials whose connect runs: tag -> (endpoint, generation).
+  std::unordered_map<uint64_t, std::pair<std::string, uint64_t>> dials;
+  uint64_t next_dial_tag = 1;
+  std::map<std::string, peer_session> sessions;
+  std::unordered_map<connection_handle, connection> connections;
+  seen_messages seen;
+  std::unordered_map<uint64_t, snapshot_fetch> fetches;
+  uint64_t next_fetch = 1;
+  joiner_actor joiner;
   bool closed = false;
   std::minstd_rand rng;
+  /// Scratch buffers, kept between uses.
+  bytes frames;
+  std::vector<message_view> received;
 };
 
-/// The transport actor. Spawn it through `spawn_p2p_transport`, which
-/// publishes it and tells it its port.
-p2p_transport_actor::behavior_type
-p2p_transport(p2p_transport_actor::stateful_pointer<p2p_transport_state> self,
-              p2p_config cfg, caf::io::middleman_actor mm, bool tls);
+/// `caf::io::typed_broker` of a signature list.
+template <class List>
+struct typed_broker_of;
 
-/// A running p2p transport: its actor, the port it listens on and its name.
-struct p2p_handle {
-  p2p_transport_actor actor;
-  uint16_t port = 0;
-  std::string name;
-  /// `host:port` as peers reach this pod (the advertised endpoint).
-  std::string endpoint;
-
-  /// The transport as stores see it.
-  transport_actor transport() const;
+template <class... Sigs>
+struct typed_broker_of<caf::detail::type_list<Sigs...>> {
+  using type = caf::io::typed_broker<Sigs...>;
 };
 
-/// Starts a p2p transport on an actor system prepared with `configure_p2p`:
-/// checks the configuration and any TLS material, spawns the transport,
-/// publishes it on `cfg.host:cfg.port` (blocking, on the caller's thread)
-/// and starts dialling `cfg.peers`. Fails with `invalid_argument` for bad
-/// endpoints or TLS material and with CAF's error when the port cannot be
-/// bound. Close it with `close` before the actor system goes away.
-caf::expected<p2p_handle> spawn_p2p_transport(caf::actor_system& sys,
-                                              p2p_config cfg);
+using broker_impl
+  = caf::stateful_actor<transport_state,
+                        typed_broker_of<broker_actor::signatures>::type>;
 
-} // namespace podshare::net
+/// The broker's behavior (`spawn_p2p_transport` starts it).
+broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
+                                      std::shared_ptr<tls_context> tls);
+
+} // namespace podshare::net::p2p

@@ -1,8 +1,12 @@
 #pragma once
 
-// The transport actor's operations, shared by its source files
-// (transport.cpp: fan-out, sending, snapshots and the behavior;
-// sessions.cpp: dialling and sessions; peer_list.cpp: the peer list).
+// The broker's operations, shared by its source files:
+//   connections.cpp  accepting, reading and writing frames, closing;
+//   sessions.cpp     handshakes, sessions and dialling;
+//   flow.cpp         publishing, queues, flow control and relaying;
+//   snapshots.cpp    storing and fetching snapshots;
+//   peer_list.cpp    the peer list;
+//   transport.cpp    the behavior, heartbeats and closing.
 // Internal: not installed for users.
 
 #include "podshare/net/p2p/transport.hpp"
@@ -14,9 +18,9 @@
 #include <string>
 #include <vector>
 
-namespace podshare::net::p2p_ops {
+namespace podshare::net::p2p {
 
-using self_pointer = p2p_transport_actor::stateful_pointer<p2p_transport_state>;
+using self_pointer = broker_impl*;
 
 /// Nanoseconds since the Unix epoch on the system clock.
 uint64_t now_ns();
@@ -24,24 +28,64 @@ uint64_t now_ns();
 /// The error of every call after `close`.
 caf::error closed_error();
 
-// -- local fan-out (transport.cpp) --------------------------------------------
+// -- connections (connections.cpp) --------------------------------------------
 
-/// Delivers to the subscribers of `topic`, except `skip`.
-void deliver_local(self_pointer self, const std::string& topic,
-                   const bytes& payload, const caf::actor_addr& skip);
+/// Starts speaking the protocol on a new connection: the preamble and our
+/// hello (under TLS once the handshake is done; the client starts it).
+void open_connection(self_pointer self, connection_handle hdl, bool dialled,
+                     std::string endpoint, uint64_t generation);
 
-/// Tells every local store to refresh.
-void resync_local(self_pointer self);
+/// Handles bytes from a peer.
+void on_data(self_pointer self, caf::io::new_data_msg& msg);
 
-// -- dialling and sessions (sessions.cpp) -------------------------------------
+/// Handles the end of a connection that the peer or the network closed.
+void on_closed(self_pointer self, connection_handle hdl);
+
+/// Writes the frames in `frames` (plaintext) to `c`, through TLS if on.
+void write(self_pointer self, connection& c, const bytes& frames);
+
+/// Ends `c` for `why`: reports it, ends its session if it carries one, and
+/// closes it once what is queued is written. `why` null: silently.
+void end_connection(self_pointer self, connection& c, caf::error why);
+
+/// Refuses `c` with a `refuse` frame and ends it.
+void refuse(self_pointer self, connection& c, end_code code,
+            const std::string& reason);
+
+/// Says `bye` on `c` and closes it without reporting anything.
+void say_bye(self_pointer self, connection& c, end_code code,
+             const std::string& reason);
+
+/// Sends an `ack` on `c` for data received since the last one.
+void acknowledge(self_pointer self, connection& c);
+
+// -- sessions and dialling (sessions.cpp) -------------------------------------
+
+/// Handles a peer's hello on `c`: a new session, a restarted peer, a
+/// duplicate connection or a refusal.
+void on_hello(self_pointer self, connection& c, hello x);
+
+/// Handles a peer's bye on `c`.
+void on_bye(self_pointer self, connection& c, const ending& x);
+
+/// Ends the session with `name` for `reason`, saying bye if asked to.
+void close_session(self_pointer self, const std::string& name,
+                   caf::error reason, bool say_bye);
+
+/// Ends the session with `name` (saying bye) and redials its endpoints.
+void drop_session(self_pointer self, const std::string& name,
+                  caf::error reason);
+
+/// Tells every session our current links.
+void announce_links(self_pointer self);
 
 /// Dials `endpoint` after `delay` (at once for zero), cancelling any dial
 /// scheduled before.
 void schedule_dial(self_pointer self, const std::string& endpoint,
-                   p2p_target& t, caf::timespan delay);
+                   dial_target& t, caf::timespan delay);
 
 /// Schedules the first dial of a new endpoint (see `dial_grace`).
-void first_dial(self_pointer self, const std::string& endpoint, p2p_target& t);
+void first_dial(self_pointer self, const std::string& endpoint, dial_target& t);
 
 /// Redials, with backoff, every endpoint whose session was with `peer`.
 void retry_targets_of(self_pointer self, const std::string& peer);
@@ -49,18 +93,58 @@ void retry_targets_of(self_pointer self, const std::string& peer);
 /// Runs a scheduled dial if `generation` is still current.
 void dial(self_pointer self, const std::string& endpoint, uint64_t generation);
 
-/// Makes `handle` the session with `name` (see sessions.cpp).
-caf::error establish(self_pointer self, const std::string& name,
-                     const std::string& endpoint, uint64_t incarnation,
-                     const p2p_entry_actor& handle, const std::string& via);
+/// A dial of `endpoint` failed: reports it and redials with backoff.
+void dial_failed(self_pointer self, const std::string& endpoint,
+                 uint64_t generation, caf::error err);
 
-/// Ends the session with `name`, telling the peer `bye` if asked to.
-void close_session(self_pointer self, const std::string& name,
-                   caf::error reason, bool say_bye);
+/// `connect_async` connected: adopts the socket of a current dial; false
+/// for a stale one, which the connector then closes.
+bool on_connected(self_pointer self, uint64_t tag, int fd);
 
-/// Ends the session with `name` (saying bye) and redials its endpoints.
-void drop_session(self_pointer self, const std::string& name,
-                  caf::error reason);
+/// `connect_async` failed.
+void on_connect_failed(self_pointer self, uint64_t tag, caf::error err);
+
+// -- publishing, flow control and relaying (flow.cpp) -------------------------
+
+/// Fans a local store's message out to the other local stores and to every
+/// peer.
+caf::result<ok_atom> publish(self_pointer self, const std::string& topic,
+                             bytes payload);
+
+/// Holds `item` for `s`; false when `s` already holds `max_queue` items.
+bool enqueue(self_pointer self, peer_session& s, outbound_item item);
+
+/// Sends what `s` holds as far as its window allows.
+void pump(self_pointer self, peer_session& s);
+
+/// Drops the sessions in `names` as too slow.
+void drop_too_slow(self_pointer self, const std::vector<std::string>& names);
+
+/// Takes a peer's acknowledgement on `c`.
+void on_ack(self_pointer self, connection& c, const acknowledgement& x);
+
+/// Delivers a batch from `c` to local stores and relays it.
+void on_batch(self_pointer self, connection& c, const uint8_t* body,
+              size_t size);
+
+// -- snapshots (snapshots.cpp) ------------------------------------------------
+
+caf::result<ok_atom> store_snap(self_pointer self, const std::string& topic,
+                                bytes payload);
+
+caf::result<bytes> fetch_snap(self_pointer self, const std::string& topic);
+
+/// Answers a peer's snapshot request.
+void on_snap_req(self_pointer self, connection& c, const snapshot_request& x);
+
+/// Takes a piece of a peer's snapshot answer.
+void on_snap_part(self_pointer self, connection& c, const part_view& x);
+
+/// Answers fetch `id` with what arrived.
+void finish_fetch(self_pointer self, uint64_t id);
+
+/// Stops waiting for `peer`'s answers.
+void forget_answers_of(self_pointer self, const std::string& peer);
 
 // -- peer list (peer_list.cpp) ------------------------------------------------
 
@@ -76,4 +160,4 @@ caf::result<ok_atom> sync_peers(self_pointer self,
 
 std::vector<p2p_peer> list_peers(self_pointer self);
 
-} // namespace podshare::net::p2p_ops
+} // namespace podshare::net::p2p

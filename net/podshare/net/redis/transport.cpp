@@ -1,6 +1,7 @@
 #include "podshare/net/redis/transport.hpp"
 
 #include "podshare/error.hpp"
+#include "podshare/net/backoff.hpp"
 #include "podshare/net/redis/snapshot_merge.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -10,7 +11,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <unistd.h>
 
 namespace podshare::net::redis {
 
@@ -54,12 +54,7 @@ void flush(self_pointer self) {
 // -- subscribers --------------------------------------------------------------
 
 void resync(self_pointer self, const std::string& topic) {
-  auto i = self->state.topics.find(topic);
-  if (i == self->state.topics.end())
-    return;
-  for (auto& addr : i->second.subscribers)
-    if (auto subscriber = caf::actor_cast<subscriber_actor>(addr))
-      self->send(subscriber, resync_atom::value, topic);
+  self->state.subscribers.resync(self, topic);
 }
 
 void send_subscribe(self_pointer self, const std::string& topic,
@@ -91,16 +86,13 @@ void drop_topic(self_pointer self, const std::string& topic) {
 // Removes `who` from `topic`, or from every topic when `topic` is null.
 void unsubscribe(self_pointer self, const caf::actor_addr& who,
                  const std::string* topic) {
-  std::vector<std::string> emptied;
-  for (auto& [name, entry] : self->state.topics) {
-    if (topic != nullptr && name != *topic)
-      continue;
-    auto& xs = entry.subscribers;
-    xs.erase(std::remove(xs.begin(), xs.end(), who), xs.end());
-    if (xs.empty())
-      emptied.push_back(name);
+  auto& subscribers = self->state.subscribers;
+  if (topic != nullptr) {
+    if (subscribers.remove(*topic, who))
+      drop_topic(self, *topic);
+    return;
   }
-  for (auto& name : emptied)
+  for (auto& name : subscribers.forget(who))
     drop_topic(self, name);
 }
 
@@ -126,13 +118,8 @@ void on_message(self_pointer self, reply& msg) {
               + std::to_string(st.opts.max_message_bytes) + "), dropped"));
     return;
   }
-  auto& topic = i->second;
-  auto& entry = st.topics[topic];
   auto first = reinterpret_cast<const uint8_t*>(payload.data());
-  bytes data(first, first + payload.size());
-  for (auto& addr : entry.subscribers)
-    if (auto subscriber = caf::actor_cast<subscriber_actor>(addr))
-      self->send(subscriber, deliver_atom::value, topic, data);
+  st.subscribers.deliver(self, i->second, bytes(first, first + payload.size()));
 }
 
 void on_subscribed(self_pointer self, const reply& msg) {
@@ -372,24 +359,25 @@ void begin_attempt(self_pointer self) {
   st.subscription.tag = generation * 2 + 1;
   auto listener = caf::actor_cast<connection_listener>(self);
   for (auto* x : {&st.commands, &st.subscription})
-    connect_async(self->system(), listener, st.opts.host, st.opts.port,
+    connect_async(self->system(), listener, "redis", st.opts.host, st.opts.port,
                   st.opts.connect_timeout, x->tag);
   self->delayed_send(self, st.opts.connect_timeout, deadline_atom::value,
                      generation);
 }
 
-void on_connected(self_pointer self, uint64_t tag, int fd) {
+// Adopts the socket of a link; false for an abandoned attempt's, which the
+// connector then closes.
+bool on_connected(self_pointer self, uint64_t tag, int fd) {
   auto& st = self->state;
   auto* x = st.link_of(tag);
-  if (x == nullptr || st.now != phase::connecting) {
-    ::close(fd); // A connection of an abandoned attempt.
-    return;
-  }
+  if (x == nullptr || st.now != phase::connecting)
+    return false;
   x->pipe = spawn_pipe(self->system(),
                        caf::actor_cast<connection_listener>(self), fd, tag);
   self->monitor(x->pipe);
   x->reader = std::make_unique<reply_reader>();
   handshake(self, *x, x == &st.commands);
+  return true;
 }
 
 // Parses what arrived and dispatches every complete reply.
@@ -427,6 +415,13 @@ void on_data(self_pointer self, uint64_t tag, const bytes& data) {
   }
 }
 
+// A connection of the current attempt failed to connect, or broke.
+void on_dropped(self_pointer self, uint64_t tag, const caf::error& err) {
+  auto& st = self->state;
+  if (st.link_of(tag) != nullptr)
+    connection_lost(self, st.generation, err);
+}
+
 caf::error closed_error() {
   return caf::make_error(ec::transport_closed, "redis transport closed");
 }
@@ -456,15 +451,9 @@ void transport_state::report(const caf::error& err) const {
 }
 
 caf::timespan transport_state::next_backoff() {
-  auto cap = opts.reconnect_max.count();
-  auto delay = opts.reconnect_min.count();
-  for (unsigned i = 0; i < failures && delay < cap; ++i)
-    delay *= 2;
-  ++failures;
-  delay = std::min(delay, cap);
-  std::uniform_real_distribution<double> jitter{0.5, 1.0};
-  return caf::timespan{
-    static_cast<int64_t>(static_cast<double>(delay) * jitter(rng))};
+  std::uniform_real_distribution<double> unit{0.0, 1.0};
+  return backoff_delay(failures++, opts.reconnect_min, opts.reconnect_max,
+                       unit(rng));
 }
 
 link* transport_state::link_of(uint64_t tag) {
@@ -535,7 +524,7 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
       self->monitor(subscriber);
       st.channel_topics.emplace(st.opts.channel(topic), topic);
       auto& entry = st.topics[topic];
-      entry.subscribers.push_back(subscriber.address());
+      st.subscribers.add(topic, subscriber.address());
       // The new store loads the snapshot next, but what peers published
       // just before we subscribed is neither in it nor on its way to us:
       // one more refresh, once their snapshotters have persisted it.
@@ -639,11 +628,14 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
         self->send(subscriber, resync_atom::value, topic);
     },
     // -- connection_listener --
-    [=](connected_atom, uint64_t tag, int fd) { on_connected(self, tag, fd); },
-    [=](dropped_atom, uint64_t tag, caf::error& err) {
-      auto& st = self->state;
-      if (st.link_of(tag) != nullptr)
-        connection_lost(self, st.generation, err);
+    [=](connected_atom, uint64_t tag, int fd) {
+      return on_connected(self, tag, fd);
+    },
+    [=](connect_failed_atom, uint64_t tag, const caf::error& err) {
+      on_dropped(self, tag, err);
+    },
+    [=](dropped_atom, uint64_t tag, const caf::error& err) {
+      on_dropped(self, tag, err);
     },
     [=](data_atom, uint64_t tag, const bytes& data) {
       on_data(self, tag, data);

@@ -2,8 +2,9 @@
 
 #include "podshare/interfaces.hpp"
 #include "podshare/net/redis/connection.hpp"
+#include "podshare/net/redis/options.hpp"
 #include "podshare/net/redis/resp.hpp"
-#include "podshare/net/redis_options.hpp"
+#include "podshare/net/subscriber_table.hpp"
 
 #include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
@@ -65,9 +66,8 @@ struct link {
                reply_handler on_reply);
 };
 
-/// A topic with local subscribers.
+/// The subscription state of a topic with local subscribers.
 struct topic_entry {
-  std::vector<caf::actor_addr> subscribers;
   /// Subscribe requests waiting for Redis to confirm the subscription.
   std::vector<caf::typed_response_promise<ok_atom>> waiting;
   /// SUBSCRIBE was sent on the current connection.
@@ -113,6 +113,7 @@ struct transport_state {
   link commands;
   link subscription;
   bool flush_scheduled = false;
+  subscriber_table subscribers;
   std::unordered_map<std::string, topic_entry> topics;
   std::unordered_map<std::string, std::string> channel_topics;
   std::vector<caf::typed_response_promise<ok_atom>> opening;

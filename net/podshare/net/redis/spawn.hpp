@@ -1,7 +1,7 @@
 #pragma once
 
 #include "podshare/interfaces.hpp"
-#include "podshare/net/redis_options.hpp"
+#include "podshare/net/redis/options.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>

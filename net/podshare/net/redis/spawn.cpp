@@ -1,4 +1,4 @@
-#include "podshare/net/redis_transport.hpp"
+#include "podshare/net/redis/spawn.hpp"
 
 #include "podshare/error.hpp"
 #include "podshare/net/redis/transport.hpp"

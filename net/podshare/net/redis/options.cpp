@@ -1,4 +1,4 @@
-#include "podshare/net/redis_options.hpp"
+#include "podshare/net/redis/options.hpp"
 
 #include "podshare/error.hpp"
 

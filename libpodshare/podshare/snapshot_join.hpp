@@ -5,10 +5,9 @@
 
 #include <caf/expected.hpp>
 
-#include <cstddef>
 #include <vector>
 
-namespace podshare::net {
+namespace podshare {
 
 /// Joins snapshots from several sources (peers' answers, the one stored in
 /// Redis and ours) into one: per key the entry with the greatest version
@@ -24,8 +23,4 @@ caf::expected<bytes> join_snapshots(std::vector<bytes> snapshots,
                                     wire::format fmt,
                                     size_t* undecodable = nullptr);
 
-/// The wire format of an encoded message, told by its first byte as a
-/// receiver tells it (spec §10).
-wire::format format_of(const bytes& payload);
-
-} // namespace podshare::net
+} // namespace podshare

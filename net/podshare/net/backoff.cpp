@@ -1,4 +1,4 @@
-#include "podshare/net/p2p/backoff.hpp"
+#include "podshare/net/backoff.hpp"
 
 #include <algorithm>
 

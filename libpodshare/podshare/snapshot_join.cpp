@@ -1,13 +1,12 @@
-#include "podshare/net/snapshot_join.hpp"
+#include "podshare/snapshot_join.hpp"
 
 #include "podshare/event.hpp"
 
 #include <algorithm>
-
 #include <string>
 #include <unordered_map>
 
-namespace podshare::net {
+namespace podshare {
 
 caf::expected<bytes> join_snapshots(std::vector<bytes> snapshots,
                                     wire::format fmt, size_t* undecodable) {
@@ -57,13 +56,4 @@ caf::expected<bytes> join_snapshots(std::vector<bytes> snapshots,
   return wire::encode_snapshot(fmt, entries);
 }
 
-wire::format format_of(const bytes& payload) {
-  for (auto byte : payload) {
-    if (byte == ' ' || byte == '\t' || byte == '\r' || byte == '\n')
-      continue;
-    return byte == '{' ? wire::format::json : wire::format::msgpack;
-  }
-  return wire::format::msgpack;
-}
-
-} // namespace podshare::net
+} // namespace podshare

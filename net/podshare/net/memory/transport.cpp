@@ -1,47 +1,38 @@
-#include "podshare/net/memory_transport.hpp"
+#include "podshare/net/memory/transport.hpp"
 
 #include "podshare/error.hpp"
+#include "podshare/net/memory/spawn.hpp"
 
-#include <caf/actor_cast.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
-#include <algorithm>
 
 namespace podshare::net {
 
-void memory_transport_state::forget(const caf::actor_addr& who) {
-  for (auto& entry : subscribers) {
-    auto& xs = entry.second;
-    xs.erase(std::remove_if(xs.begin(), xs.end(),
-                            [&](const caf::actor_addr& x) { return x == who; }),
-             xs.end());
-  }
+namespace memory {
+
+namespace {
+
+caf::error closed_error() {
+  return caf::make_error(ec::transport_closed, "memory transport closed");
 }
 
-transport_actor::behavior_type memory_transport(
-  transport_actor::stateful_pointer<memory_transport_state> self) {
-  self->set_down_handler(
-    [self](const caf::down_msg& msg) { self->state.forget(msg.source); });
-  auto closed_error = [] {
-    return caf::make_error(ec::transport_closed, "memory transport closed");
-  };
+} // namespace
+
+transport_actor::behavior_type
+transport(transport_actor::stateful_pointer<transport_state> self) {
+  self->set_down_handler([self](const caf::down_msg& msg) {
+    self->state.subscribers.forget(msg.source);
+  });
   return {
     [=](publish_atom, const std::string& topic,
-        bytes& payload) -> caf::result<ok_atom> {
+        const bytes& payload) -> caf::result<ok_atom> {
       if (self->state.closed)
         return closed_error();
-      auto i = self->state.subscribers.find(topic);
-      if (i == self->state.subscribers.end())
-        return ok_atom::value;
       // The publisher has the message already: skip it rather than have it
       // decode its own message only to drop it.
       auto publisher = self->current_sender();
-      for (auto& addr : i->second) {
-        if (publisher != nullptr && addr == publisher->address())
-          continue;
-        if (auto subscriber = caf::actor_cast<subscriber_actor>(addr))
-          self->send(subscriber, deliver_atom::value, topic, payload);
-      }
+      self->state.subscribers.deliver(
+        self, topic, payload,
+        publisher != nullptr ? publisher->address() : caf::actor_addr{});
       return ok_atom::value;
     },
     [=](subscribe_atom, const std::string& topic,
@@ -49,14 +40,12 @@ transport_actor::behavior_type memory_transport(
       if (self->state.closed)
         return closed_error();
       self->monitor(subscriber);
-      self->state.subscribers[topic].push_back(subscriber.address());
+      self->state.subscribers.add(topic, subscriber.address());
       return ok_atom::value;
     },
     [=](unsubscribe_atom, const std::string& topic,
         const subscriber_actor& subscriber) {
-      auto& xs = self->state.subscribers[topic];
-      xs.erase(std::remove(xs.begin(), xs.end(), subscriber.address()),
-               xs.end());
+      self->state.subscribers.remove(topic, subscriber.address());
     },
     [=](store_snap_atom, const std::string& topic,
         bytes& payload) -> caf::result<ok_atom> {
@@ -78,8 +67,10 @@ transport_actor::behavior_type memory_transport(
   };
 }
 
+} // namespace memory
+
 transport_actor spawn_memory_transport(caf::actor_system& sys) {
-  return sys.spawn(memory_transport);
+  return sys.spawn(memory::transport);
 }
 
 } // namespace podshare::net
