@@ -24,6 +24,7 @@
 //   seen        -> seen K,K,...   (keys of the events watched so far)
 //   quit        -> bye, then exits
 
+#include "podshare/net/close_transport.hpp"
 #include "podshare/net/p2p/configure.hpp"
 #include "podshare/net/p2p/spawn.hpp"
 #include "podshare/store.hpp"
@@ -229,7 +230,7 @@ int main(int argc, char** argv) {
     }
   }
   s->close();
-  caf::anon_send(transport->actor, close_atom::value);
+  net::close_transport(sys, transport->transport());
   std::cout << "bye" << std::endl;
   return 0;
 }

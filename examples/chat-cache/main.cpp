@@ -7,6 +7,7 @@
 #include "conversation.hpp"
 
 #include "podshare/configure.hpp"
+#include "podshare/net/close_transport.hpp"
 #include "podshare/error.hpp"
 #include "podshare/net/memory/spawn.hpp"
 #include "podshare/net/p2p/configure.hpp"
@@ -257,7 +258,7 @@ int run_on_redis(const std::string& url, const std::string& name, int per_pod,
     return 3;
   }
   auto ok = run_one_pod(sys, *transport, name, per_pod, pods);
-  caf::anon_send(*transport, caf::close_atom::value);
+  podshare::net::close_transport(sys, *transport);
   std::printf("%s\n", ok ? "done" : "FAILED");
   return ok ? 0 : 1;
 }
@@ -292,7 +293,7 @@ int run_in_mesh(const std::string& listen,
     return 3;
   }
   auto ok = run_one_pod(sys, transport->transport(), name, per_pod, pods);
-  caf::anon_send(transport->transport(), caf::close_atom::value);
+  podshare::net::close_transport(sys, transport->transport());
   std::printf("%s\n", ok ? "done" : "FAILED");
   return ok ? 0 : 1;
 }

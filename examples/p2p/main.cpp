@@ -6,6 +6,7 @@
 //   p2p [--tls DIR]   DIR holds ca.pem, pod.pem and pod.key (the build
 //                     generates such a directory in build/test/tls)
 
+#include "podshare/net/close_transport.hpp"
 #include "podshare/net/p2p/configure.hpp"
 #include "podshare/net/p2p/spawn.hpp"
 #include "podshare/store.hpp"
@@ -33,8 +34,8 @@ struct pod {
   pod(const std::string& name, std::vector<std::string> peers,
       const podshare::net::p2p_tls& tls) {
     // [setup]
-    // Before the actor system exists: the middleman, the types that cross
-    // the network and, with TLS material, caf::openssl.
+    // Before the actor system exists: the middleman, whose multiplexer
+    // runs the transport, and the TLS material its connections use.
     if (auto err = podshare::net::configure_p2p(cfg, tls))
       throw std::runtime_error(podshare::describe(err));
     sys.emplace(cfg);
@@ -57,8 +58,9 @@ struct pod {
   ~pod() {
     // [teardown]
     presence->close();
-    // The transport quits on close; do it before the actor system goes.
-    caf::anon_send(net.actor, podshare::close_atom::value);
+    // Closes the transport and waits until it exited: before the actor
+    // system goes.
+    podshare::net::close_transport(*sys, net.transport());
     // [teardown]
   }
 

@@ -85,7 +85,10 @@ outcome dispatch(const CLI::App& cmd, const cli& args, json_store& s) {
     limits.stop = &stop_requested;
     return watch(s, std::move(filter), limits, std::cout);
   }
-  // serve: a pod until SIGINT or SIGTERM; closing the store flushes.
+  // serve: a pod until SIGINT or SIGTERM; closing the store flushes. The
+  // line tells scripts (and tests) that the pod is up.
+  std::cerr << "podsharectl: serving topic '" << s.topic() << "' as "
+            << s.node_id() << " until SIGINT or SIGTERM" << std::endl;
   while (!stop_requested.load())
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   return outcome::ok();
@@ -126,7 +129,7 @@ outcome run(const CLI::App& cmd, const cli& args) {
       return failure(err);
     return res;
   }();
-  close_transport(transport);
+  close_transport(sys, transport);
   return result;
 }
 

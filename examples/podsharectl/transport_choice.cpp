@@ -1,6 +1,7 @@
 #include "transport_choice.hpp"
 
 #include "podshare/configure.hpp"
+#include "podshare/net/close_transport.hpp"
 #include "podshare/error.hpp"
 #include "podshare/net/memory/spawn.hpp"
 #include "podshare/net/p2p/configure.hpp"
@@ -60,6 +61,7 @@ transport_choice choose_transport(caf::actor_system& sys,
   transport_choice result;
   if (flags.memory) {
     result.handle = podshare::net::spawn_memory_transport(sys);
+    result.memory = true;
     return result;
   }
   if (!flags.redis.empty()) {
@@ -175,9 +177,12 @@ outcome wait_for_peers(const transport_choice& choice, size_t count,
                          + " peers connected (--wait-peers)");
 }
 
-void close_transport(const transport_choice& choice) {
-  if (choice.handle)
+void close_transport(caf::actor_system& sys, const transport_choice& choice) {
+  // The memory transport stays up after close; the others exit.
+  if (choice.memory)
     caf::anon_send(choice.handle, caf::close_atom::value);
+  else
+    podshare::net::close_transport(sys, choice.handle);
 }
 
 } // namespace podsharectl

@@ -57,6 +57,8 @@ struct transport_choice {
   podsharectl::outcome outcome;
   /// Whether the transport is a P2P mesh, whose commands wait for peers.
   bool mesh = false;
+  /// Whether it is the memory transport, which stays up after close.
+  bool memory = false;
   /// The mesh's own handle (peers), when `mesh`.
   podshare::net::p2p_transport_actor p2p;
   /// Why the last dial failed (refused, TLS handshake), if one did: a
@@ -80,7 +82,8 @@ transport_choice choose_transport(caf::actor_system& sys,
 outcome wait_for_peers(const transport_choice& choice, size_t count,
                        caf::timespan timeout);
 
-/// Releases the transport: the application owns a transport's lifetime.
-void close_transport(const transport_choice& choice);
+/// Releases the transport (the application owns a transport's lifetime)
+/// and waits until a Redis or P2P transport has exited.
+void close_transport(caf::actor_system& sys, const transport_choice& choice);
 
 } // namespace podsharectl

@@ -7,6 +7,7 @@
 //   build/examples/redis/redis --node b
 #include "podshare/configure.hpp"
 #include "podshare/error.hpp"
+#include "podshare/net/close_transport.hpp"
 #include "podshare/net/redis/spawn.hpp"
 #include "podshare/store.hpp"
 
@@ -78,7 +79,7 @@ int run(caf::actor_system& sys, const podshare::net::redis_options& redis,
   printer.join();
   print_map(node, *policies);
   policies->close();
-  caf::anon_send(*transport, podshare::close_atom::value);
+  podshare::net::close_transport(sys, *transport);
   return 0;
 }
 

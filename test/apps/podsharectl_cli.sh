@@ -67,7 +67,12 @@ done
 # serve stays up until SIGTERM, then closes cleanly with exit 0.
 "$ctl" "${m[@]}" serve >"$out" 2>"$err" &
 pid=$!
-sleep 0.5
+# Up once it says so (a loaded machine may take seconds to start it).
+for _ in $(seq 300); do
+  grep -q 'serving topic' "$err" && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
 if ! kill -0 "$pid" 2>/dev/null; then
   echo "FAIL: serve exited before SIGTERM"
   failures=$((failures + 1))

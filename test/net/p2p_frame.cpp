@@ -72,6 +72,9 @@ CAF_TEST(a preamble names our magic and versions and others are told apart) {
             == preamble_check::foreign);
   CAF_CHECK(looks_like_preamble(ours.data(), ours.size()));
   CAF_CHECK(!looks_like_preamble(tls_hello.data(), tls_hello.size()));
+  // A TLS record with no application data decrypts to nothing at all.
+  CAF_CHECK(check_preamble(nullptr, 0, version) == preamble_check::incomplete);
+  CAF_CHECK(!looks_like_preamble(nullptr, 0));
 }
 
 CAF_TEST(a hello round trips) {

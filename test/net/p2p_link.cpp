@@ -270,10 +270,10 @@ CAF_TEST(open connect close cycles of tls pods leak nothing) {
       CAF_REQUIRE(wait_until([&] {
         return notices->count(p2p_notice::kind::dial_failed) > refusals;
       }));
-    caf::anon_send(b.actor, close_atom::value);
-    caf::anon_send(a.actor, close_atom::value);
+    net::close_transport(sys_b, b.transport());
+    net::close_transport(sys_a, a.transport());
     if (c)
-      caf::anon_send(c->actor, close_atom::value);
+      net::close_transport(sys_c, c->transport());
   }
   CAF_CHECK(
     wait_until([&] { return open_descriptors().size() <= baseline.size(); }));

@@ -5,6 +5,7 @@
 // transport and string stores, with every notice recorded.
 
 #include "podshare/net/p2p/configure.hpp"
+#include "podshare/net/close_transport.hpp"
 #include "podshare/net/p2p/spawn.hpp"
 #include "podshare/store.hpp"
 
@@ -95,7 +96,7 @@ struct pod {
       s.close();
     stores.clear();
     if (net.actor) {
-      caf::anon_send(net.actor, close_atom::value);
+      net::close_transport(sys, net.transport());
       net.actor = nullptr;
     }
   }

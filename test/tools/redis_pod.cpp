@@ -3,6 +3,7 @@
 // done, then exits 0 (1 on any failure or after 30 s).
 
 #include "podshare/configure.hpp"
+#include "podshare/net/close_transport.hpp"
 #include "podshare/net/redis/spawn.hpp"
 #include "podshare/store.hpp"
 
@@ -47,7 +48,7 @@ int run(caf::actor_system& sys, uint16_t port, const std::string& topic) {
       || !wait_for([&] { return s->get("done").has_value(); }))
     return 1;
   s->close();
-  caf::anon_send(*transport, podshare::close_atom::value);
+  podshare::net::close_transport(sys, *transport);
   return 0;
 }
 

@@ -3,7 +3,6 @@
 #include "podshare/error.hpp"
 
 #include <caf/actor_cast.hpp>
-#include <caf/io/network/multiplexer.hpp>
 #include <caf/send.hpp>
 
 namespace podshare::net::p2p {
@@ -24,16 +23,6 @@ caf::error preamble_error(preamble_check x) {
                         "older podshare speaks CAF's BASP)");
     default: return link_error("not a podshare p2p peer");
   }
-}
-
-// Closes `hdl` a multiplexer cycle from now: CAF 0.17 leaks a scribe, and
-// its socket, that is started and closed in one cycle.
-void close_later(self_pointer self, connection_handle hdl) {
-  auto me = self->address(); // weak: a closure never run keeps nothing alive
-  self->backend().post([me, hdl] {
-    if (auto broker = caf::actor_cast<caf::actor>(me))
-      caf::anon_send(broker, close_conn_atom::value, hdl);
-  });
 }
 
 // Takes the peer's preamble off the front of `data`; returns false when the
@@ -142,6 +131,8 @@ bool handle_frame(self_pointer self, connection& c, const frame_view& f) {
 // connection ended.
 bool read_frames(self_pointer self, connection& c, const uint8_t* data,
                  size_t size) {
+  if (size == 0) // a TLS record that carried no application data
+    return true;
   if (!c.preamble_done && !take_preamble(self, c, data, size))
     return false;
   if (!c.preamble_done)
@@ -269,7 +260,7 @@ void end_connection(self_pointer self, connection& c, caf::error why) {
     return;
   auto& st = self->state;
   c.closing = true;
-  close_later(self, c.hdl);
+  next_cycle(self, close_conn_atom::value, c.hdl);
   auto s = st.session_on(c.hdl);
   if (s != nullptr) {
     auto name = s->name;

@@ -180,6 +180,8 @@ bytes preamble() {
 
 preamble_check check_preamble(const uint8_t* data, size_t size,
                               uint8_t& version) {
+  if (size == 0)
+    return preamble_check::incomplete;
   if (size >= 1 && data[0] == 0x16) {
     if (size == 1)
       return preamble_check::incomplete;
@@ -200,7 +202,7 @@ preamble_check check_preamble(const uint8_t* data, size_t size,
 }
 
 bool looks_like_preamble(const uint8_t* data, size_t size) {
-  return size >= magic.size()
+  return data != nullptr && size >= magic.size()
          && std::memcmp(data, magic.data(), magic.size()) == 0;
 }
 

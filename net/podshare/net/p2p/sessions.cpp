@@ -57,7 +57,7 @@ void establish(self_pointer self, connection& c) {
   // refreshes, now and once more after the peer's next snapshot.
   st.subscribers.resync_all(self);
   if (st.cfg.resync_again.count() > 0)
-    self->delayed_send(self, st.cfg.resync_again, resync_all_atom::value);
+    later(self, st.cfg.resync_again, resync_all_atom::value);
 }
 
 // The other connection with the same peer and incarnation, if its hello
@@ -193,7 +193,7 @@ void close_session(self_pointer self, const std::string& name,
   if (!st.sessions.empty()) {
     st.subscribers.resync_all(self);
     if (st.cfg.resync_again.count() > 0)
-      self->delayed_send(self, st.cfg.resync_again, resync_all_atom::value);
+      later(self, st.cfg.resync_again, resync_all_atom::value);
   }
 }
 
@@ -226,7 +226,7 @@ void schedule_dial(self_pointer self, const std::string& endpoint,
   if (delay.count() == 0)
     self->send(self, dial_atom::value, endpoint, generation);
   else
-    self->delayed_send(self, delay, dial_atom::value, endpoint, generation);
+    later(self, delay, dial_atom::value, endpoint, generation);
 }
 
 // When both pods list each other, the one with the smaller endpoint dials at

@@ -46,7 +46,7 @@ caf::result<bytes> fetch_snap(self_pointer self, const std::string& topic) {
   f.promise = self->make_response_promise<bytes>();
   auto promise = f.promise;
   st.fetches.emplace(id, std::move(f));
-  self->delayed_send(self, st.cfg.fetch_timeout, fetch_done_atom::value, id);
+  later(self, st.cfg.fetch_timeout, fetch_done_atom::value, id);
   return promise;
 }
 

@@ -7,6 +7,8 @@
 #include "podshare/snapshot_join.hpp"
 
 #include <caf/actor_cast.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <spdlog/spdlog.h>
@@ -155,6 +157,8 @@ void close(self_pointer self) {
   if (st.closed)
     return;
   st.closed = true;
+  // No connection may start now: it could meet the exit in one cycle.
+  self->close(st.acceptor);
   std::vector<std::string> names;
   for (auto& [name, s] : st.sessions)
     names.push_back(name);
@@ -168,9 +172,22 @@ void close(self_pointer self) {
   st.targets.clear();
   st.subscribers.clear();
   // What is queued is written before the sockets close (CAF closes every
-  // connection gracefully when a broker exits). Not a normal exit, so that
-  // the linked joiner goes too.
-  self->quit(caf::exit_reason::user_shutdown);
+  // connection gracefully when a broker exits), a cycle from now (see
+  // next_cycle).
+  next_cycle(self, quit_atom::value);
+}
+
+// Sends the broker what it asks to get later (see `later`); holds it weakly.
+caf::behavior timer(caf::event_based_actor* self, caf::actor_addr broker) {
+  return {
+    [=](later_atom, caf::timespan delay, caf::message& msg) {
+      self->delayed_send(self, delay, later_atom::value, std::move(msg));
+    },
+    [=](later_atom, caf::message& msg) {
+      if (auto target = caf::actor_cast<caf::actor>(broker))
+        caf::anon_send(target, std::move(msg));
+    },
+  };
 }
 
 // Joins peers' snapshot answers off the broker's thread.
@@ -191,6 +208,7 @@ caf::result<uint16_t> listen(self_pointer self, const std::string& host,
   auto bound = self->add_tcp_doorman(port, host.c_str(), true);
   if (!bound)
     return std::move(bound.error());
+  st.acceptor = bound->first;
   st.port = bound->second;
   if (st.self_endpoint.empty())
     st.self_endpoint = to_string(endpoint{host, st.port});
@@ -222,10 +240,11 @@ broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
     if (auto ep = normalize(x))
       st.targets.emplace(std::move(*ep), dial_target{});
   st.joiner = self->spawn<caf::linked>(joiner);
+  st.timer = self->spawn<caf::linked>(timer, self->address());
   self->set_down_handler([self](const caf::down_msg& msg) {
     self->state.subscribers.forget(msg.source);
   });
-  self->delayed_send(self, tick_interval(st.cfg), tick_atom::value);
+  later(self, tick_interval(st.cfg), tick_atom::value);
   return {
     // -- transport --
     [=](publish_atom, const std::string& topic, bytes& payload) {
@@ -319,10 +338,11 @@ broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
       if (self->state.closed)
         return;
       check_liveness(self);
-      self->delayed_send(self, tick_interval(self->state.cfg),
-                         tick_atom::value);
+      later(self, tick_interval(self->state.cfg), tick_atom::value);
     },
     [=](fetch_done_atom, uint64_t id) { finish_fetch(self, id); },
+    // Not a normal exit, so that the linked joiner and timer go too.
+    [=](quit_atom) { self->quit(caf::exit_reason::user_shutdown); },
     [=](resync_all_atom) { self->state.subscribers.resync_all(self); },
   };
 }

@@ -9,6 +9,7 @@
 #include "podshare/net/tcp_connect.hpp"
 
 #include <caf/actor_clock.hpp>
+#include <caf/io/accept_handle.hpp>
 #include <caf/io/connection_handle.hpp>
 #include <caf/io/system_messages.hpp>
 #include <caf/io/typed_broker.hpp>
@@ -39,6 +40,8 @@ using resync_all_atom = caf::atom_constant<caf::atom("resync_all")>;
 using fetch_done_atom = caf::atom_constant<caf::atom("p2p_fetchd")>;
 using close_conn_atom = caf::atom_constant<caf::atom("p2p_close")>;
 using join_atom = caf::atom_constant<caf::atom("p2p_join")>;
+using later_atom = caf::atom_constant<caf::atom("p2p_later")>;
+using quit_atom = caf::atom_constant<caf::atom("p2p_quit")>;
 
 using time_point = caf::actor_clock::time_point;
 using connection_handle = caf::io::connection_handle;
@@ -69,8 +72,9 @@ using broker_actor = p2p_transport_actor::extend<
   // Tells every local store to refresh: its own timer.
   caf::reacts_to<resync_all_atom>,
   // Closes a connection a multiplexer cycle after it was asked to.
-  caf::reacts_to<close_conn_atom,
-                 connection_handle>>::extend_with<connect_listener>;
+  caf::reacts_to<close_conn_atom, connection_handle>,
+  // Exits a multiplexer cycle after `close`.
+  caf::reacts_to<quit_atom>>::extend_with<connect_listener>;
 
 // -- what travels to peers ----------------------------------------------------
 
@@ -230,6 +234,8 @@ struct transport_state {
   /// `host:port` as peers reach us, once listening.
   std::string self_endpoint;
   uint16_t port = 0;
+  /// The listening socket.
+  caf::io::accept_handle acceptor;
   uint64_t incarnation = 0;
   /// Our published messages so far.
   uint64_t seq = 0;
@@ -246,6 +252,8 @@ struct transport_state {
   std::unordered_map<uint64_t, snapshot_fetch> fetches;
   uint64_t next_fetch = 1;
   joiner_actor joiner;
+  /// Sends the broker its timer messages (`later`).
+  caf::actor timer;
   bool closed = false;
   std::minstd_rand rng;
   /// Scratch buffers, kept between uses.
