@@ -24,6 +24,7 @@
 #include "podshare/wire.hpp"
 #include "support/redis_server.hpp"
 
+#include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
@@ -35,6 +36,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
+#include <future>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -60,9 +63,9 @@ int64_t age_of(const std::string& value) {
   return steady_ns() - std::stoll(value.substr(0, value.find(':')));
 }
 
-// The peer: answers "ping" with "pong", takes the one-way time of every
-// "ping" and "w1-" write its watcher sees, counts "w" keys and answers
-// "end" with "done" = the count. Prints its samples when stdin closes.
+// The peer: answers "ping" with "pong" and "ping-loaded" with "pong-loaded"
+// and takes the one-way time of each, counts "w" keys and answers "end"
+// with "done" = the count. Prints its samples when stdin closes.
 int serve(const link_setup& setup) {
   pod p{setup, {}, "peer", true};
   auto tcp = start_echo_server();
@@ -105,12 +108,13 @@ int serve(const link_setup& setup) {
       if (ev->key == "ping") {
         low_load.push_back(age_of(*ev->value));
         p.st->set("pong", stamped_value());
+      } else if (ev->key == "ping-loaded") {
+        under_load.push_back(age_of(*ev->value));
+        p.st->set("pong-loaded", stamped_value());
       } else if (ev->key == "end") {
         p.st->set("done", std::to_string(seen));
       } else if (ev->key[0] == 'w') {
         ++seen;
-        if (ev->key[1] == '1')
-          under_load.push_back(age_of(*ev->value));
       }
     }
   }};
@@ -152,7 +156,8 @@ std::vector<int64_t> client_round_trips(const link_setup& setup, uint16_t port,
     self
       ->request(remote, std::chrono::seconds{10}, get_atom::value,
                 std::string{"ping"})
-      .receive([&](const entry&) { answered = true; }, [](caf::error&) {});
+      .receive([&](const podshare::entry&) { answered = true; },
+               [](caf::error&) {});
     if (!answered)
       break;
     out.push_back(steady_ns() - t0);
@@ -195,25 +200,39 @@ double store_apply_rate(const link_setup& setup, int writes, int keys) {
   return writes / (elapsed / 1e9);
 }
 
-// Sends `total` requests with `send_one(i)`, keeping 1,000 unanswered,
-// until all are answered. Plain messages, as the store benchmarks' actor
-// sender sends them: a CAF request timeout per message would give CAF's
-// clock thread an entry to insert and remove for each.
-template <class SendOne>
-void keep_in_flight(caf::scoped_actor& self, int total, SendOne send_one) {
-  constexpr int window = 1000;
-  int sent = 0;
-  for (; sent < std::min(total, window); ++sent)
-    send_one(sent);
-  int failed = 0;
-  for (int answered = 0; answered < total; ++answered) {
-    self->receive([](const version&) {}, [](ok_atom) {},
-                  [&](const caf::error&) { ++failed; });
-    if (sent < total)
-      send_one(sent++);
-  }
-  if (failed > 0)
-    std::fprintf(stderr, "%d of %d requests failed\n", failed, total);
+// Sends `send_one(self, i)` for i below `total` with `window` unanswered
+// at most, from an actor, and returns once all are answered. Not a blocking
+// receive loop, whose condition-variable wake-up per reply (about 55 us
+// here) would bound the rate instead of the pods.
+using send_fn = std::function<void(caf::event_based_actor*, int)>;
+
+void pipeline(caf::actor_system& sys, int total, int window, send_fn send_one) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto finished = done->get_future();
+  sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    auto sent = std::make_shared<int>(0);
+    auto answered = std::make_shared<int>(0);
+    for (; *sent < std::min(total, window); ++*sent)
+      send_one(self, *sent);
+    auto answer = [=] {
+      if (++*answered == total) {
+        done->set_value();
+        self->quit();
+      } else if (*sent < total) {
+        send_one(self, (*sent)++);
+      }
+    };
+    return {
+      [=](const version&) { answer(); },
+      [=](const std::vector<version>&) { answer(); },
+      [=](ok_atom) { answer(); },
+      [=](const caf::error& err) {
+        std::fprintf(stderr, "a write failed: %s\n", describe(err).c_str());
+        answer();
+      },
+    };
+  });
+  finished.wait();
 }
 
 // The key of write `i` of a phase: cycles over `keys` keys, or is new each
@@ -287,6 +306,7 @@ int run(const char* self_path, link_setup setup,
       = client_round_trips(setup, static_cast<uint16_t>(client_port), rounds);
   double set_many_rate = 0;
   std::vector<int64_t> low_load;
+  std::vector<int64_t> under_load;
   {
     pod p{setup, {"127.0.0.1:" + std::to_string(port)}, "main"};
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
@@ -294,16 +314,37 @@ int run(const char* self_path, link_setup setup,
       std::this_thread::sleep_for(std::chrono::milliseconds{10});
     // The peer's store subscribed before it printed "ready"; over Redis a
     // write needs our subscription confirmed too, which open waited for.
-    auto pongs = p.st->watch(watch_filter::key("pong"));
+    auto pongs = p.st->watch(watch_filter::prefix("pong"));
     auto dones = p.st->watch(watch_filter::key("done"));
-    for (int i = 0; i < rounds; ++i) {
-      p.st->set("ping", stamped_value());
-      auto x = pongs.next(std::chrono::seconds{10});
-      if (!x) {
-        std::cerr << "no pong\n";
-        break;
+    // One write at a time, the next once the peer's answer came back.
+    auto ping_pong = [&](const std::string& ping, std::vector<int64_t>& out) {
+      for (int i = 0; i < rounds; ++i) {
+        p.st->set(ping, stamped_value());
+        auto x = pongs.next(std::chrono::seconds{10});
+        if (!x) {
+          std::cerr << "no pong\n";
+          return;
+        }
+        out.push_back(age_of(*x->value));
       }
-      low_load.push_back(age_of(*x->value));
+    };
+    ping_pong("ping", low_load);
+    {
+      // The same under load: a thread writes batches of 100 back to back.
+      std::atomic<bool> loading{true};
+      std::thread background{[&] {
+        std::unordered_map<std::string, std::string> batch;
+        for (int i = 0; loading.load(); ++i) {
+          batch.emplace(write_key("load-", i, keys), stamped_value());
+          if (batch.size() == 100) {
+            p.st->set_many(batch);
+            batch.clear();
+          }
+        }
+      }};
+      ping_pong("ping-loaded", under_load);
+      loading = false;
+      background.join();
     }
     uint64_t sent = 0;
     // Writes `writes` keys with `write_all`, then "end"; the peer answers
@@ -322,12 +363,12 @@ int run(const char* self_path, link_setup setup,
                   static_cast<unsigned long long>(sent));
       return rate;
     };
+    auto store = p.st->actor();
     measure("single writes, 1000 in flight:", [&] {
-      caf::scoped_actor self{*p.sys};
-      keep_in_flight(self, writes, [&](int i) {
+      pipeline(*p.sys, writes, 1000, [&](caf::event_based_actor* self, int i) {
         auto v = *msgpack_codec<std::string>::encode(stamped_value());
         self->send(
-          p.st->actor(), set_atom::value,
+          store, set_atom::value,
           write_item{write_key("w1-", i, keys), std::move(v), nullptr});
       });
     });
@@ -335,29 +376,32 @@ int run(const char* self_path, link_setup setup,
       // The transport alone: publishes straight to it (64-byte payloads,
       // 1000 in flight) until the peer's counting subscriber has them all.
       auto rawdones = p.st->watch(watch_filter::key("rawdone"));
-      caf::scoped_actor self{*p.sys};
       bytes payload(value_size, 7);
       auto t0 = steady_ns();
-      keep_in_flight(self, writes, [&](int) {
+      pipeline(*p.sys, writes, 1000, [&](caf::event_based_actor* self, int) {
         self->send(p.transport, publish_atom::value, std::string{"raw"},
                    payload);
       });
-      self->send(p.transport, publish_atom::value, std::string{"raw"}, bytes{});
+      caf::anon_send(p.transport, publish_atom::value, std::string{"raw"},
+                     bytes{});
       auto done = rawdones.next(std::chrono::seconds{300});
       auto rate = writes / ((steady_ns() - t0) / 1e9);
       std::printf("%-10s transport alone, publish 1000 in flight:   %9.0f "
                   "messages/s (peer counted %s)\n",
                   mode, rate, done ? p.st->get("rawdone")->c_str() : "none");
     }
-    set_many_rate = measure("set_many of 1000:", [&] {
-      std::unordered_map<std::string, std::string> batch;
-      for (int i = 0; i < writes; ++i) {
-        batch.emplace(write_key("w2-", i, keys), stamped_value());
-        if (batch.size() == 1000 || i + 1 == writes) {
-          p.st->set_many(batch);
-          batch.clear();
-        }
-      }
+    set_many_rate = measure("set_many of 1000, 8 in flight:", [&] {
+      pipeline(*p.sys, (writes + 999) / 1000, 8,
+               [&](caf::event_based_actor* self, int batch) {
+                 std::vector<write_item> items;
+                 for (int i = batch * 1000;
+                      i < std::min(writes, (batch + 1) * 1000); ++i)
+                   items.push_back(write_item{
+                     write_key("w2-", i, keys),
+                     *msgpack_codec<std::string>::encode(stamped_value()),
+                     nullptr});
+                 self->send(store, set_many_atom::value, std::move(items));
+               });
     });
   }
   close(peer.to);
@@ -365,10 +409,10 @@ int run(const char* self_path, link_setup setup,
   // under load.
   std::istringstream samples{peer.read_line()};
   std::string tag;
-  double peer_low50 = 0, peer_low99 = 0, load50 = 0, load99 = 0;
-  size_t peer_low_n = 0, load_n = 0;
-  samples >> tag >> peer_low50 >> peer_low99 >> peer_low_n >> load50 >> load99
-    >> load_n;
+  double peer_low50 = 0, peer_low99 = 0, peer_load50 = 0, peer_load99 = 0;
+  size_t peer_low_n = 0, peer_load_n = 0;
+  samples >> tag >> peer_low50 >> peer_low99 >> peer_low_n >> peer_load50
+    >> peer_load99 >> peer_load_n;
   int status = 0;
   waitpid(peer.pid, &status, 0);
   fclose(peer.from);
@@ -380,13 +424,16 @@ int run(const char* self_path, link_setup setup,
   std::printf("%-10s %-44s p50 %8.1f us  p99 %8.1f us  (n=%zu)\n", mode,
               "write -> remote watch, low load (peer's):", peer_low50,
               peer_low99, peer_low_n);
+  print_latency(mode, "write -> remote watch, under load (ours):", under_load);
   std::printf("%-10s %-44s p50 %8.1f us  p99 %8.1f us  (n=%zu)\n", mode,
-              "write -> remote watch, under load:", load50, load99, load_n);
+              "write -> remote watch, under load (peer's):", peer_load50,
+              peer_load99, peer_load_n);
   std::printf("%-10s store apply, batches of 1000, no network: %9.0f "
               "writes/s\n",
               mode, apply_rate);
   // The goals of docs/performance.md, as ratios of this run's figures.
   auto low50 = quantile_us(low_load, 0.5);
+  auto load50 = quantile_us(under_load, 0.5);
   auto share = set_many_rate / apply_rate;
   std::printf("%-10s goal: replicated set_many / store apply = %.2f "
               "(p2p: >= 0.90 plaintext, >= 0.75 TLS)\n",

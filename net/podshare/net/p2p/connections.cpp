@@ -195,8 +195,28 @@ void write(self_pointer self, connection& c, const bytes& frames) {
   } else {
     buf.insert(buf.end(), frames.begin(), frames.end());
   }
-  self->flush(c.hdl);
+  flush_soon(self, c);
   c.last_sent = self->clock().now();
+}
+
+void flush_soon(self_pointer self, connection& c) {
+  auto& st = self->state;
+  c.unflushed = true;
+  if (st.flush_scheduled)
+    return;
+  st.flush_scheduled = true;
+  self->send(self, flush_atom::value);
+}
+
+void flush_all(self_pointer self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  for (auto& [hdl, c] : st.connections) {
+    if (!c.unflushed)
+      continue;
+    c.unflushed = false;
+    self->flush(hdl);
+  }
 }
 
 void on_data(self_pointer self, caf::io::new_data_msg& msg) {
@@ -215,7 +235,7 @@ void on_data(self_pointer self, caf::io::new_data_msg& msg) {
     write_refuse(out, end_code::protocol, "this pod requires TLS");
     auto& buf = self->wr_buf(c.hdl);
     buf.insert(buf.end(), out.begin(), out.end());
-    self->flush(c.hdl);
+    flush_soon(self, c);
     end_connection(self, c, link_error("a plaintext peer on a TLS pod"));
     return;
   }
@@ -227,7 +247,7 @@ void on_data(self_pointer self, caf::io::new_data_msg& msg) {
     auto before = buf.size();
     c.tls->drain(buf);
     if (buf.size() != before)
-      self->flush(c.hdl);
+      flush_soon(self, c);
     if (err) {
       end_connection(self, c, std::move(err));
       return;

@@ -324,6 +324,8 @@ broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
         end_connection(self, i->second, i->second.failure);
         return;
       }
+      // Graceful: what is buffered is written first.
+      self->flush(hdl);
       self->close(hdl);
       st.connections.erase(i);
     },
@@ -342,7 +344,11 @@ broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
     },
     [=](fetch_done_atom, uint64_t id) { finish_fetch(self, id); },
     // Not a normal exit, so that the linked joiner and timer go too.
-    [=](quit_atom) { self->quit(caf::exit_reason::user_shutdown); },
+    [=](quit_atom) {
+      flush_all(self);
+      self->quit(caf::exit_reason::user_shutdown);
+    },
+    [=](flush_atom) { flush_all(self); },
     [=](resync_all_atom) { self->state.subscribers.resync_all(self); },
   };
 }

@@ -74,7 +74,9 @@ using broker_actor = p2p_transport_actor::extend<
   // Closes a connection a multiplexer cycle after it was asked to.
   caf::reacts_to<close_conn_atom, connection_handle>,
   // Exits a multiplexer cycle after `close`.
-  caf::reacts_to<quit_atom>>::extend_with<connect_listener>;
+  caf::reacts_to<quit_atom>,
+  // Hands what the messages before it wrote to the sockets.
+  caf::reacts_to<flush_atom>>::extend_with<connect_listener>;
 
 // -- what travels to peers ----------------------------------------------------
 
@@ -137,6 +139,8 @@ struct connection {
   std::string session;
   /// Whether any bytes arrived yet.
   bool heard = false;
+  /// Whether bytes wait in the write buffer for `flush_all`.
+  bool unflushed = false;
   time_point opened;
   time_point last_received;
   time_point last_sent;
@@ -252,6 +256,8 @@ struct transport_state {
   std::unordered_map<uint64_t, snapshot_fetch> fetches;
   uint64_t next_fetch = 1;
   joiner_actor joiner;
+  /// Whether a `flush` message is on its way to the broker.
+  bool flush_scheduled = false;
   /// Sends the broker its timer messages (`later`).
   caf::actor timer;
   bool closed = false;

@@ -71,6 +71,13 @@ void on_closed(self_pointer self, connection_handle hdl);
 /// Writes the frames in `frames` (plaintext) to `c`, through TLS if on.
 void write(self_pointer self, connection& c, const bytes& frames);
 
+/// Hands what was written to `c` to the socket once the messages queued now
+/// are handled: a burst of publishes leaves in one write per connection.
+void flush_soon(self_pointer self, connection& c);
+
+/// Flushes every connection written to since the last flush.
+void flush_all(self_pointer self);
+
 /// Ends `c` for `why`: reports it, ends its session if it carries one, and
 /// closes it once what is queued is written. `why` null: silently.
 void end_connection(self_pointer self, connection& c, caf::error why);
