@@ -241,6 +241,38 @@ std::string write_key(const char* phase, int i, int keys) {
   return phase + std::to_string(keys > 0 ? i % keys : i);
 }
 
+// Sends `store` batch number `batch` of 1,000 writes (of `writes` in all)
+// as one `set_many`, encoding the values as the facade would.
+void send_batch(caf::event_based_actor* self, const store_actor& store,
+                const char* phase, int batch, int writes, int keys) {
+  std::vector<write_item> items;
+  for (int i = batch * 1000; i < std::min(writes, (batch + 1) * 1000); ++i)
+    items.push_back(write_item{
+      write_key(phase, i, keys),
+      *msgpack_codec<std::string>::encode(stamped_value()), nullptr});
+  self->send(store, set_many_atom::value, std::move(items));
+}
+
+// Writes per second the sending side alone manages: the `set_many` phase
+// against a store with no peer (a memory transport), in a system of its own.
+double sender_alone_rate(const link_setup& setup, int writes, int keys) {
+  caf::actor_system_config cfg;
+  configure(cfg, setup.workers);
+  caf::actor_system sys{cfg};
+  auto s = string_store::open(sys, "alone", net::spawn_memory_transport(sys));
+  if (!s)
+    return 0;
+  auto store = s->actor();
+  auto t0 = steady_ns();
+  pipeline(sys, (writes + 999) / 1000, 8,
+           [&](caf::event_based_actor* self, int batch) {
+             send_batch(self, store, "w2-", batch, writes, keys);
+           });
+  auto rate = writes / ((steady_ns() - t0) / 1e9);
+  s->close();
+  return rate;
+}
+
 struct child {
   pid_t pid = -1;
   int to = -1;
@@ -300,6 +332,7 @@ int run(const char* self_path, link_setup setup,
   auto tcp = tcp_ping_pong(static_cast<uint16_t>(tcp_port), rounds);
   auto pubsub = redis_pubsub(setup.redis_port, rounds);
   auto apply_rate = store_apply_rate(setup, writes, keys);
+  auto sender_rate = sender_alone_rate(setup, writes, keys);
   std::vector<int64_t> client;
   if (client_port != 0)
     client
@@ -393,14 +426,7 @@ int run(const char* self_path, link_setup setup,
     set_many_rate = measure("set_many of 1000, 8 in flight:", [&] {
       pipeline(*p.sys, (writes + 999) / 1000, 8,
                [&](caf::event_based_actor* self, int batch) {
-                 std::vector<write_item> items;
-                 for (int i = batch * 1000;
-                      i < std::min(writes, (batch + 1) * 1000); ++i)
-                   items.push_back(write_item{
-                     write_key("w2-", i, keys),
-                     *msgpack_codec<std::string>::encode(stamped_value()),
-                     nullptr});
-                 self->send(store, set_many_atom::value, std::move(items));
+                 send_batch(self, store, "w2-", batch, writes, keys);
                });
     });
   }
@@ -431,6 +457,9 @@ int run(const char* self_path, link_setup setup,
   std::printf("%-10s store apply, batches of 1000, no network: %9.0f "
               "writes/s\n",
               mode, apply_rate);
+  std::printf("%-10s sender alone, set_many of 1000, no peer:  %9.0f "
+              "writes/s\n",
+              mode, sender_rate);
   // The goals of docs/performance.md, as ratios of this run's figures.
   auto low50 = quantile_us(low_load, 0.5);
   auto load50 = quantile_us(under_load, 0.5);
@@ -438,6 +467,8 @@ int run(const char* self_path, link_setup setup,
   std::printf("%-10s goal: replicated set_many / store apply = %.2f "
               "(p2p: >= 0.90 plaintext, >= 0.75 TLS)\n",
               mode, share);
+  std::printf("%-10s bound: replicated set_many / sender alone = %.2f\n", mode,
+              set_many_rate / sender_rate);
   std::printf("%-10s goal: write -> remote watch p50 / Redis pub/sub p50 = "
               "%.2f (p2p: < 1; redis: <= 2)\n",
               mode, low50 / quantile_us(pubsub, 0.5));
