@@ -6,7 +6,11 @@ include(CMakePackageConfigHelpers)
 
 set(podshare_cmake_dir "${CMAKE_INSTALL_LIBDIR}/cmake/podshare")
 
-install(TARGETS podshare_core podshare_actors podshare_net podshare
+set(podshare_installed podshare_core podshare_actors podshare_net podshare)
+if(PODSHARE_BUILD_HTTP)
+  list(APPEND podshare_installed podshare_http)
+endif()
+install(TARGETS ${podshare_installed}
         EXPORT podshareTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -2,6 +2,7 @@
 
 #include "podshare/detail/rfc3339.hpp"
 #include "podshare/error.hpp"
+#include "podshare/stats_json.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -127,20 +128,7 @@ outcome watch(json_store& s, podshare::watch_filter filter,
 }
 
 outcome stats(const json_store& s, std::ostream& out) {
-  auto x = s.stats();
-  nlohmann::json obj{{"writes_local", x.writes_local},
-                     {"writes_applied", x.writes_applied},
-                     {"writes_rejected", x.writes_rejected},
-                     {"reads", x.reads},
-                     {"events_dispatched", x.events_dispatched},
-                     {"watchers_active", x.watchers_active},
-                     {"watchers_dropped", x.watchers_dropped},
-                     {"snapshots", x.snapshots},
-                     {"snapshot_bytes", x.snapshot_bytes},
-                     {"keys", x.keys},
-                     {"tombstones", x.tombstones},
-                     {"tombstones_gced", x.tombstones_gced}};
-  out << obj.dump() << '\n';
+  out << nlohmann::json(s.stats()).dump() << '\n';
   return outcome::ok();
 }
 

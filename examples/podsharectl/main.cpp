@@ -2,6 +2,7 @@
 // JSON documents as values. docs/podsharectl.md describes every command.
 #include "commands.hpp"
 #include "exit_code.hpp"
+#include "serve.hpp"
 #include "transport_choice.hpp"
 
 #include "podshare/error.hpp"
@@ -19,7 +20,6 @@
 #include <iostream>
 #include <optional>
 #include <string>
-#include <thread>
 
 namespace podsharectl {
 
@@ -50,6 +50,7 @@ struct cli {
   std::string watch_key;
   std::string watch_prefix;
   std::optional<uint64_t> count;
+  std::string http;
 };
 
 caf::timespan timeout_of(const cli& x) {
@@ -85,13 +86,8 @@ outcome dispatch(const CLI::App& cmd, const cli& args, json_store& s) {
     limits.stop = &stop_requested;
     return watch(s, std::move(filter), limits, std::cout);
   }
-  // serve: a pod until SIGINT or SIGTERM; closing the store flushes. The
-  // line tells scripts (and tests) that the pod is up.
-  std::cerr << "podsharectl: serving topic '" << s.topic() << "' as "
-            << s.node_id() << " until SIGINT or SIGTERM" << std::endl;
-  while (!stop_requested.load())
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  return outcome::ok();
+  // serve is handled by `run`, which has the transport.
+  return outcome::fail(exit_code::usage, "unknown command " + name);
 }
 
 /// Opens the store on the chosen transport and runs the command.
@@ -123,7 +119,9 @@ outcome run(const CLI::App& cmd, const cli& args) {
     auto s = json_store::open(sys, args.topic, transport.handle, opts);
     if (!s)
       return failure(s.error());
-    auto res = dispatch(cmd, args, *s);
+    auto res = cmd.get_name() == "serve"
+                 ? serve(sys, transport, *s, args.http, stop_requested)
+                 : dispatch(cmd, args, *s);
     // Flushes a final snapshot before the process exits.
     if (auto err = s->close(); err && res.code == exit_code::ok)
       return failure(err);
@@ -175,8 +173,12 @@ void declare(CLI::App& app, cli& args) {
   watch->add_option("--count", args.count, "stop after N events")
     ->check(CLI::PositiveNumber);
   app.add_subcommand("stats", "print the store's counters as one JSON object");
-  app.add_subcommand("serve", "stay in the mesh as a pod until SIGINT or "
-                              "SIGTERM, then close cleanly");
+  auto* serve = app.add_subcommand("serve", "stay in the mesh as a pod until "
+                                            "SIGINT or SIGTERM, then close "
+                                            "cleanly");
+  serve->add_option("--http", args.http,
+                    "HOST:PORT: serve /metrics, /healthz, /readyz, "
+                    "/api/status, the store API and its page meanwhile");
 }
 
 int fail(const outcome& x) {

@@ -119,6 +119,7 @@ transport_choice choose_transport(caf::actor_system& sys,
     }
     result.handle = handle->transport();
     result.p2p = handle->actor;
+    result.p2p_name = handle->name;
     result.mesh = true;
     return result;
   }

@@ -61,6 +61,8 @@ struct transport_choice {
   bool memory = false;
   /// The mesh's own handle (peers), when `mesh`.
   podshare::net::p2p_transport_actor p2p;
+  /// The mesh's node name, when `mesh`.
+  std::string p2p_name;
   /// Why the last dial failed (refused, TLS handshake), if one did: a
   /// command that finds no peer then fails with `transport`, not `timeout`.
   std::shared_ptr<dial_failures> failures = std::make_shared<dial_failures>();

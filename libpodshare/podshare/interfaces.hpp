@@ -5,6 +5,7 @@
 #include "podshare/event.hpp"
 #include "podshare/event_batch.hpp"
 #include "podshare/stats.hpp"
+#include "podshare/transport_status.hpp"
 #include "podshare/version.hpp"
 #include "podshare/watch.hpp"
 #include "podshare/write_item.hpp"
@@ -42,6 +43,7 @@ using erase_many_atom = caf::atom_constant<caf::atom("erase_many")>;
 using event_atom = caf::atom_constant<caf::atom("event")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using fetch_snap_atom = caf::atom_constant<caf::atom("fetch_snap")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
 using resync_atom = caf::atom_constant<caf::atom("resync")>;
 using seed_atom = caf::atom_constant<caf::atom("seed")>;
@@ -96,6 +98,17 @@ using transport_actor = caf::typed_actor<
   // Closes the transport: later calls fail with `transport_closed`.
   caf::reacts_to<close_atom>>;
 
+/// A transport that tells about itself. Every podshare transport is one: a
+/// `transport_actor` of ours can be `actor_cast` to it; one of your own that
+/// is not answers the request with an error.
+///
+/// ~~~
+/// stats() -> status
+/// ~~~
+using transport_status_actor = caf::typed_actor<
+  // Reads the transport's state and counters.
+  caf::replies_to<stats_atom>::with<transport_status>>;
+
 // -- watcher ------------------------------------------------------------------
 
 /// An actor that watches a store.
@@ -121,6 +134,7 @@ using watcher_actor = caf::typed_actor<
 /// close(timeout) -> ok                  // flush; end watches; refuse writes
 /// get(key) -> entry                     // tombstone + absent version if none
 /// stats() -> stats
+/// progress() -> origins                 // per origin: newest applied write
 /// set(item) -> version
 /// erase(key) -> version
 /// set_many(items) -> versions           // all or nothing
@@ -145,6 +159,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<get_atom, std::string>::with<entry>,
   // Reads the counters.
   caf::replies_to<stats_atom>::with<stats>,
+  // Reads, per origin, the newest write applied and how many were.
+  caf::replies_to<progress_atom>::with<std::vector<origin_progress>>,
   // Writes one value.
   caf::replies_to<set_atom, write_item>::with<version>,
   // Deletes one key.

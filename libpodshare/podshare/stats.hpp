@@ -3,6 +3,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <string>
 
 namespace podshare {
 
@@ -18,6 +19,9 @@ struct stats {
   uint64_t reads = 0;
   /// Events handed to watchers (one per watcher and event).
   uint64_t events_dispatched = 0;
+  /// Events that reached the watchers, once per event however many took
+  /// it (what the Go podshare counts as events dispatched).
+  uint64_t events_watched = 0;
   /// Watchers currently registered.
   uint64_t watchers_active = 0;
   /// Watchers dropped because their buffer was full.
@@ -37,9 +41,26 @@ struct stats {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stats& x) {
   return f(caf::meta::type_name("stats"), x.writes_local, x.writes_applied,
-           x.writes_rejected, x.reads, x.events_dispatched, x.watchers_active,
-           x.watchers_dropped, x.snapshots, x.snapshot_bytes, x.keys,
-           x.tombstones, x.tombstones_gced);
+           x.writes_rejected, x.reads, x.events_dispatched, x.events_watched,
+           x.watchers_active, x.watchers_dropped, x.snapshots, x.snapshot_bytes,
+           x.keys, x.tombstones, x.tombstones_gced);
+}
+
+/// How far a store has come with the writes of one origin (a writer's node
+/// id): what tells how far behind a pod is.
+struct origin_progress {
+  std::string origin;
+  /// The timestamp of the newest write of `origin` applied here (ns since
+  /// the Unix epoch, hybrid clock).
+  int64_t newest = 0;
+  /// Writes of `origin` applied here since the store opened.
+  uint64_t applied = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, origin_progress& x) {
+  return f(caf::meta::type_name("origin_progress"), x.origin, x.newest,
+           x.applied);
 }
 
 } // namespace podshare

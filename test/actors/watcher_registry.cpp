@@ -136,6 +136,8 @@ CAF_TEST(the last blocking watcher takes the events and the others copy) {
     CAF_CHECK_EQUAL(std::get<event>(moved).value.data(), buffers[i]);
   }
   CAF_CHECK_EQUAL(registry.cfg.counters->read().events_dispatched, 4u);
+  // Once per event however many watchers took it, as the Go podshare counts.
+  CAF_CHECK_EQUAL(registry.cfg.counters->read().events_watched, 2u);
 }
 
 CAF_TEST(a blocking watcher after an actor watcher leaves the shared batch) {
@@ -168,6 +170,7 @@ CAF_TEST(a batch larger than a queue fills it and drops the watcher) {
   CAF_CHECK_EQUAL(dropped[0].id, 1u);
   CAF_CHECK(registry.watchers.empty());
   CAF_CHECK_EQUAL(registry.cfg.counters->read().events_dispatched, 3u);
+  CAF_CHECK_EQUAL(registry.cfg.counters->read().events_watched, 5u);
   CAF_CHECK_EQUAL(queue->size(), 3u);
   // The registry alone does not end the stream; its actor does.
   for (auto key : {"k0", "k1", "k2", ""})

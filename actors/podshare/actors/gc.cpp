@@ -1,6 +1,7 @@
 #include "podshare/actors/gc.hpp"
 
 #include "podshare/actors/snapshotter.hpp"
+#include "podshare/detail/log_event.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -27,6 +28,10 @@ gc_actor::behavior_type gc(gc_actor::stateful_pointer<gc_state> self,
     [=](tick_atom) {
       auto& st = self->state;
       auto expired = st.scan(st.cfg.options.wall_clock());
+      detail::log_event(st.cfg.options.logger, detail::log_level::debug,
+                        "gc_run",
+                        {{"node", st.cfg.options.node_id},
+                         {"expired", std::to_string(expired.size())}});
       if (!expired.empty())
         self->send(caf::actor_cast<store_actor>(st.cfg.store),
                    expire_atom::value, std::move(expired));

@@ -1,5 +1,6 @@
 #include "podshare/actors/snapshotter.hpp"
 
+#include "podshare/detail/log_event.hpp"
 #include "podshare/error.hpp"
 #include "podshare/wire.hpp"
 
@@ -84,15 +85,23 @@ void persist_now(self_pointer self, Done done) {
     self->send(caf::actor_cast<store_actor>(st.cfg.store), expire_atom::value,
                std::move(built.expired));
   auto size = built.payload.size();
+  auto build_time = self->clock().now() - start;
   self
     ->request(st.cfg.transport, st.cfg.options.transport_timeout,
               store_snap_atom::value, st.cfg.topic, std::move(built.payload))
     .then(
-      [self, size, done](ok_atom) mutable {
-        self->state.failures = 0;
-        auto& counters = *self->state.cfg.counters;
+      [self, size, build_time, done](ok_atom) mutable {
+        auto& st = self->state;
+        st.failures = 0;
+        auto& counters = *st.cfg.counters;
         detail::counters::add(counters.snapshots);
         detail::counters::set(counters.snapshot_bytes, size);
+        detail::log_event(st.cfg.options.logger, detail::log_level::info,
+                          "snapshot_written",
+                          {{"topic", st.cfg.topic},
+                           {"node", st.cfg.options.node_id},
+                           {"bytes", std::to_string(size)},
+                           {"build_ms", detail::millis(build_time)}});
         done(caf::error{});
       },
       [self, done](caf::error& err) mutable {

@@ -3,6 +3,7 @@
 #include "podshare/actors/gc.hpp"
 #include "podshare/actors/snapshotter.hpp"
 #include "podshare/actors/watcher_registry.hpp"
+#include "podshare/detail/log_event.hpp"
 #include "podshare/error.hpp"
 #include "podshare/wire.hpp"
 
@@ -47,6 +48,9 @@ void refresh(self_pointer self, Done done) {
       [self, done](bytes& snapshot) mutable {
         std::vector<event> events;
         auto adopted = self->state.merge_snapshot(snapshot, events);
+        self->state.log(detail::log_level::info, "snapshot_merged",
+                        {{"bytes", std::to_string(snapshot.size())},
+                         {"adopted", std::to_string(adopted)}});
         dispatch(self, std::move(events));
         done(caf::expected<uint64_t>{adopted});
       },
@@ -224,18 +228,33 @@ void hydrate(
     self->quit(err);
   };
   auto timeout = st.cfg.options.transport_timeout;
+  auto started = self->clock().now();
   self
     ->request(st.cfg.transport, timeout, subscribe_atom::value, st.topic,
               caf::actor_cast<subscriber_actor>(self))
     .then(
-      [self, waiting, fail, timeout](ok_atom) {
+      [self, waiting, fail, timeout, started](ok_atom) {
         auto& st = self->state;
         self
           ->request(st.cfg.transport, timeout, fetch_snap_atom::value, st.topic)
           .then(
-            [self, waiting](bytes& snapshot) {
+            [self, waiting, started](bytes& snapshot) {
+              auto& st = self->state;
+              auto loading = self->clock().now();
               std::vector<event> no_watchers_yet;
-              self->state.merge_snapshot(snapshot, no_watchers_yet);
+              auto adopted = st.merge_snapshot(snapshot, no_watchers_yet);
+              if (!snapshot.empty())
+                st.log(
+                  detail::log_level::info, "snapshot_loaded",
+                  {{"bytes", std::to_string(snapshot.size())},
+                   {"entries", std::to_string(adopted)},
+                   {"took_ms", detail::millis(self->clock().now() - loading)}});
+              auto x = st.cfg.counters->read();
+              st.log(
+                detail::log_level::info, "store_opened",
+                {{"keys", std::to_string(x.keys)},
+                 {"tombstones", std::to_string(x.tombstones)},
+                 {"took_ms", detail::millis(self->clock().now() - started)}});
               // Loading is not a change to persist again.
               self->state.changed = false;
               self->state.ready = true;
@@ -261,6 +280,12 @@ caf::result<ok_atom> close(self_pointer self, caf::timespan timeout) {
              caf::actor_cast<subscriber_actor>(self));
   auto promise = self->make_response_promise<ok_atom>();
   auto finish = [self, promise](caf::error err) mutable {
+    auto x = self->state.cfg.counters->read();
+    self->state.log(detail::log_level::info, "store_closed",
+                    {{"keys", std::to_string(x.keys)},
+                     {"writes_local", std::to_string(x.writes_local)},
+                     {"writes_applied", std::to_string(x.writes_applied)},
+                     {"snapshot", err ? reason_of(err) : "flushed"}});
     if (err)
       promise.deliver(std::move(err));
     else
@@ -319,8 +344,9 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
   auto map = std::const_pointer_cast<const replica>(st.cfg.map);
   auto& opts = st.cfg.options;
   st.registry = self->spawn<caf::linked>(
-    watcher_registry, registry_config{opts.watch_buffer, st.cfg.counters,
-                                      opts.error_handler, st.watches_ended});
+    watcher_registry,
+    registry_config{opts.watch_buffer, st.cfg.counters, opts.error_handler,
+                    st.watches_ended, opts.logger, st.topic, st.node_id});
   st.snapshotter = self->spawn<caf::linked>(
     snapshotter,
     snapshotter_config{st.topic, st.cfg.transport, map, st.cfg.values, st.dirty,
@@ -342,6 +368,7 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
     // -- reads --
     [=](get_atom, const std::string& key) { return self->state.lookup(key); },
     [=](stats_atom) { return self->state.cfg.counters->read(); },
+    [=](progress_atom) { return self->state.progress(); },
     // -- writes --
     [=](set_atom, write_item& item) {
       return finish_single(self, self->state.set(one(std::move(item))));
@@ -398,7 +425,10 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
         });
     },
     [=](expire_atom, const std::vector<expired_tombstone>& tombstones) {
-      self->state.expire(tombstones);
+      auto dropped = self->state.expire(tombstones);
+      if (dropped > 0)
+        self->state.log(detail::log_level::info, "tombstones_gced",
+                        {{"count", std::to_string(dropped)}});
     },
     [=](tick_atom) {
       auto& deadlines = self->state.deadlines;

@@ -3,6 +3,7 @@
 #include "podshare/actors/broadcast_queue.hpp"
 #include "podshare/actors/publish_deadlines.hpp"
 #include "podshare/actors/store_config.hpp"
+#include "podshare/detail/log_event.hpp"
 #include "podshare/hybrid_clock.hpp"
 #include "podshare/interfaces.hpp"
 
@@ -16,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace podshare::actors {
@@ -91,9 +93,13 @@ struct store_state {
   /// changed. The applied change (with a merger, its merged value) moves to
   /// `events` for the watchers, if given; otherwise it stays in `change`.
   /// `keep_bytes`: the replica keeps `change.value` beside the decoded value
-  /// because re-encoding would not give those bytes back.
+  /// because re-encoding would not give those bytes back. Counts what it
+  /// applied in `progress`.
   bool apply(event& change, std::vector<event>* events,
              bool keep_bytes = false);
+
+  /// How far this store has come with each origin's writes.
+  std::vector<origin_progress> progress() const;
 
   /// With a merger, joins a set that lost last-write-wins into the live
   /// value it lost to, under that value's version; returns whether the value
@@ -123,6 +129,10 @@ struct store_state {
 
   /// Hands a non-fatal error to the error handler and the log.
   void report(const caf::error& err) const;
+
+  /// Logs a lifecycle event with the topic and node id (log_event.hpp).
+  void log(detail::log_level level, const char* event,
+           std::vector<detail::log_field> fields) const;
 
   /// Marks the replica dirty; returns whether the snapshotter needs a wake-up.
   bool mark_dirty();
@@ -180,6 +190,17 @@ private:
   // writes were dropped. Returns what `decode_values` does, for the changes
   // that stay.
   std::vector<bool> decode_remote_values(std::vector<event>& changes) const;
+
+  // `apply` without the progress count.
+  bool apply_change(event& change, std::vector<event>* events, bool keep_bytes);
+
+  // The progress entry of `origin`, made on first use.
+  origin_progress& progress_of(const std::string& origin);
+
+  // Per origin, what `apply` applied; `last_progress_` is the entry used
+  // last (elements of an unordered_map keep their address).
+  std::unordered_map<std::string, origin_progress> progress_;
+  origin_progress* last_progress_ = nullptr;
 
   // Whether `change` is a set whose value is not decoded yet.
   static bool needs_decoding(const event& change);

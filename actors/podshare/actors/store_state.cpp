@@ -359,6 +359,36 @@ uint64_t store_state::expire(const std::vector<expired_tombstone>& tombstones) {
 
 bool store_state::apply(event& change, std::vector<event>* events,
                         bool keep_bytes) {
+  // Before `apply_change`, which may move the change away.
+  auto& of_origin = progress_of(change.version.origin);
+  auto timestamp = change.version.timestamp;
+  if (!apply_change(change, events, keep_bytes))
+    return false;
+  of_origin.newest = std::max(of_origin.newest, timestamp);
+  ++of_origin.applied;
+  return true;
+}
+
+origin_progress& store_state::progress_of(const std::string& origin) {
+  // Consecutive changes mostly share their origin (a batch, a group).
+  if (last_progress_ != nullptr && last_progress_->origin == origin)
+    return *last_progress_;
+  auto& x = progress_[origin];
+  x.origin = origin;
+  last_progress_ = &x;
+  return x;
+}
+
+std::vector<origin_progress> store_state::progress() const {
+  std::vector<origin_progress> result;
+  result.reserve(progress_.size());
+  for (auto& [origin, x] : progress_)
+    result.push_back(x);
+  return result;
+}
+
+bool store_state::apply_change(event& change, std::vector<event>* events,
+                               bool keep_bytes) {
   clock.observe(change.version.timestamp);
   auto* current = cfg.map->find(change.key);
   if (current != nullptr) {
@@ -447,6 +477,14 @@ void store_state::publish() {
   cfg.map->publish();
   detail::counters::set(cfg.counters->keys, cfg.map->live_count());
   detail::counters::set(cfg.counters->tombstones, cfg.map->tombstone_count());
+}
+
+void store_state::log(detail::log_level level, const char* event,
+                      std::vector<detail::log_field> fields) const {
+  if (!cfg.options.logger)
+    return;
+  fields.insert(fields.begin(), {{"topic", topic}, {"node", node_id}});
+  detail::log_event(cfg.options.logger, level, event, fields);
 }
 
 void store_state::report(const caf::error& err) const {

@@ -1,5 +1,6 @@
 #include "podshare/actors/watcher_registry.hpp"
 
+#include "podshare/detail/log_event.hpp"
 #include "podshare/error.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -62,6 +63,8 @@ private:
 std::vector<watcher_registry_state::delivery>
 watcher_registry_state::dispatch(std::vector<event> events,
                                  std::vector<watcher>& dropped) {
+  if (!watchers.empty())
+    detail::counters::add(cfg.counters->events_watched, events.size());
   dispatched_events batch{std::move(events)};
   std::vector<delivery> result;
   uint64_t dispatched = 0;
@@ -153,8 +156,20 @@ namespace {
 using self_pointer
   = watcher_registry_actor::stateful_pointer<watcher_registry_state>;
 
+// Logs a watch's start or end with the store's topic and node id.
+void log_watch(self_pointer self, const char* event, watch_id id,
+               const char* detail) {
+  auto& cfg = self->state.cfg;
+  detail::log_event(cfg.logger, detail::log_level::info, event,
+                    {{"topic", cfg.topic},
+                     {"node", cfg.node},
+                     {"watch", std::to_string(id)},
+                     {"how", detail}});
+}
+
 void end_watch(self_pointer self, watcher_registry_state::watcher& w,
                watch_end why) {
+  log_watch(self, "watch_ended", w.id, to_string(why));
   if (w.queue)
     w.queue->end(why);
   else
@@ -188,8 +203,10 @@ void add(self_pointer self, watch_id id, watch_filter& filter, Sink& sink) {
   if constexpr (std::is_same<Sink, watcher_actor>::value) {
     self->monitor(sink);
     w.actor = std::move(sink);
+    log_watch(self, "watch_added", id, "actor");
   } else {
     w.queue = std::move(sink);
+    log_watch(self, "watch_added", id, "blocking");
   }
   self->state.add(std::move(w));
 }

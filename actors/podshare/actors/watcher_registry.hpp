@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace podshare::actors {
@@ -24,6 +25,10 @@ struct registry_config {
   /// watches.
   std::shared_ptr<std::atomic<uint64_t>> ended
     = std::make_shared<std::atomic<uint64_t>>(0);
+  /// Where watches starting and ending are logged, and as whose.
+  std::shared_ptr<spdlog::logger> logger;
+  std::string topic;
+  std::string node;
 };
 
 /// The state of a watcher registry: the store's watchers, each with a filter

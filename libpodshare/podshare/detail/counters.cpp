@@ -63,6 +63,7 @@ podshare::stats counters::read() const {
   result.writes_rejected = get(writes_rejected);
   result.reads = reads.load();
   result.events_dispatched = get(events_dispatched);
+  result.events_watched = get(events_watched);
   result.watchers_active = get(watchers_active);
   result.watchers_dropped = get(watchers_dropped);
   result.snapshots = get(snapshots);

@@ -57,6 +57,7 @@ struct counters {
   /// Bumped by readers on any thread.
   striped_counter reads;
   std::atomic<uint64_t> events_dispatched{0};
+  std::atomic<uint64_t> events_watched{0};
   std::atomic<uint64_t> watchers_active{0};
   std::atomic<uint64_t> watchers_dropped{0};
   std::atomic<uint64_t> snapshots{0};

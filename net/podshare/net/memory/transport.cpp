@@ -3,6 +3,7 @@
 #include "podshare/error.hpp"
 #include "podshare/net/memory/spawn.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 namespace podshare::net {
@@ -17,8 +18,8 @@ caf::error closed_error() {
 
 } // namespace
 
-transport_actor::behavior_type
-transport(transport_actor::stateful_pointer<transport_state> self) {
+transport_actor_impl::behavior_type
+transport(transport_actor_impl::stateful_pointer<transport_state> self) {
   self->set_down_handler([self](const caf::down_msg& msg) {
     self->state.subscribers.forget(msg.source);
   });
@@ -64,13 +65,20 @@ transport(transport_actor::stateful_pointer<transport_state> self) {
       self->state.closed = true;
       self->state.subscribers.clear();
     },
+    [=](stats_atom) {
+      transport_status x;
+      x.kind = "memory";
+      x.ready = !self->state.closed;
+      x.state = x.ready ? "connected" : "closed";
+      return x;
+    },
   };
 }
 
 } // namespace memory
 
 transport_actor spawn_memory_transport(caf::actor_system& sys) {
-  return sys.spawn(memory::transport);
+  return caf::actor_cast<transport_actor>(sys.spawn(memory::transport));
 }
 
 } // namespace podshare::net

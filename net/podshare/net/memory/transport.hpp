@@ -20,8 +20,12 @@ struct transport_state {
   bool closed = false;
 };
 
+/// The in-process transport's interface: a transport that tells its status.
+using transport_actor_impl
+  = transport_actor::extend_with<transport_status_actor>;
+
 /// The behavior of an in-process transport (`spawn_memory_transport`).
-transport_actor::behavior_type
-transport(transport_actor::stateful_pointer<transport_state> self);
+transport_actor_impl::behavior_type
+transport(transport_actor_impl::stateful_pointer<transport_state> self);
 
 } // namespace podshare::net::memory

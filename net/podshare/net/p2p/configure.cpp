@@ -7,6 +7,7 @@
 #include "podshare/net/p2p/interfaces.hpp"
 #include "podshare/net/p2p/tls.hpp"
 #include "podshare/stats.hpp"
+#include "podshare/transport_status.hpp"
 #include "podshare/version.hpp"
 #include "podshare/watch.hpp"
 #include "podshare/write_item.hpp"
@@ -26,6 +27,9 @@ void add_p2p_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<event_batch>("podshare::event_batch");
   cfg.add_message_type<write_item>("podshare::write_item");
   cfg.add_message_type<stats>("podshare::stats");
+  cfg.add_message_type<origin_progress>("podshare::origin_progress");
+  cfg.add_message_type<peer_status>("podshare::peer_status");
+  cfg.add_message_type<transport_status>("podshare::transport_status");
   cfg.add_message_type<watch_filter>("podshare::watch_filter");
   cfg.add_message_type<watch_end>("podshare::watch_end");
   cfg.add_message_type<store_actor>("podshare::store_actor");

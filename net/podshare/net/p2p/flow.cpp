@@ -89,13 +89,18 @@ void write_batch(self_pointer self, peer_session& s, bytes& out) {
 caf::result<ok_atom> publish(self_pointer self, const std::string& topic,
                              bytes payload) {
   auto& st = self->state;
-  if (st.closed)
+  if (st.closed) {
+    ++st.counted.publish_failures;
     return closed_error();
-  if (payload.size() + message_overhead(topic, st.cfg.name) > st.cfg.max_frame)
+  }
+  if (payload.size() + message_overhead(topic, st.cfg.name)
+      > st.cfg.max_frame) {
+    ++st.counted.publish_failures;
     return caf::make_error(ec::transport_failed,
                            "a message of " + std::to_string(payload.size())
                              + " bytes does not fit in a p2p frame (max_frame "
                              + std::to_string(st.cfg.max_frame) + ")");
+  }
   auto sender = self->current_sender();
   st.subscribers.deliver(self, topic, payload,
                          sender != nullptr ? sender->address()
@@ -145,6 +150,7 @@ void drop_too_slow(self_pointer self, const std::vector<std::string>& names) {
     auto i = st.sessions.find(name);
     if (i == st.sessions.end())
       continue;
+    ++st.counted.peers_dropped;
     auto err = caf::make_error(ec::transport_failed,
                                "peer too slow: outbound queue full");
     st.notify({p2p_notice::kind::dropped, name, i->second.endpoint, err});

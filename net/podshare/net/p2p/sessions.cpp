@@ -50,6 +50,8 @@ void establish(self_pointer self, connection& c) {
       ++t.generation; // cancels a pending dial
     }
   }
+  if (!st.ever_connected.insert(h.name).second)
+    ++st.counted.reconnects;
   st.notify(
     {p2p_notice::kind::connected, h.name, h.endpoint, caf::none, s.identity});
   announce_links(self);

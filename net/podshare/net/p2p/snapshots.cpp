@@ -44,6 +44,7 @@ caf::result<bytes> fetch_snap(self_pointer self, const std::string& topic) {
   if (!local.empty())
     f.answers.push_back(std::move(local));
   f.promise = self->make_response_promise<bytes>();
+  f.started = self->clock().now();
   auto promise = f.promise;
   st.fetches.emplace(id, std::move(f));
   later(self, st.cfg.fetch_timeout, fetch_done_atom::value, id);
@@ -108,6 +109,9 @@ void finish_fetch(self_pointer self, uint64_t id) {
     return;
   auto f = std::move(i->second);
   st.fetches.erase(i);
+  ++st.counted.snapshot_fetches;
+  st.counted.snapshot_fetch_ns
+    += static_cast<uint64_t>((self->clock().now() - f.started).count());
   if (f.answers.size() <= 1) {
     f.promise.deliver(f.answers.empty() ? bytes{} : std::move(f.answers[0]));
     return;

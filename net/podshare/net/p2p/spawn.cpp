@@ -1,5 +1,6 @@
 #include "podshare/net/p2p/spawn.hpp"
 
+#include "podshare/detail/log_event.hpp"
 #include "podshare/error.hpp"
 #include "podshare/net/p2p/client_port.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
@@ -72,7 +73,7 @@ caf::expected<p2p_handle> spawn_p2p_transport(caf::actor_system& sys,
     return caf::make_error(ec::invalid_argument,
                            "the actor system has no middleman: call "
                            "configure_p2p on its configuration");
-  auto* log = cfg.logger ? cfg.logger.get() : spdlog::default_logger_raw();
+  auto log = cfg.logger ? cfg.logger : spdlog::default_logger();
   auto name = cfg.name;
   auto host = cfg.host;
   auto port = cfg.port;
@@ -108,14 +109,23 @@ caf::expected<p2p_handle> spawn_p2p_transport(caf::actor_system& sys,
     }
     result.client_port = *opened;
   }
-  if (tls)
-    log->info("p2p {}: listening on {}:{} with mutual TLS (CA {})", name, host,
-              *bound, ca_file);
-  else
-    log->warn("p2p {}: listening on {}:{} in PLAINTEXT: peer traffic is "
-              "unauthenticated and unencrypted; configure TLS outside a "
-              "trusted network",
-              name, host, *bound);
+  std::vector<detail::log_field> fields{{"pod", name},
+                                        {"endpoint", result.endpoint},
+                                        {"host", host},
+                                        {"port", std::to_string(*bound)}};
+  if (result.client_port != 0)
+    fields.push_back({"client_port", std::to_string(result.client_port)});
+  if (tls) {
+    fields.push_back({"tls", "mutual"});
+    fields.push_back({"ca", ca_file});
+    detail::log_event(log, detail::log_level::info, "p2p_listening", fields);
+  } else {
+    fields.push_back({"tls", "none"});
+    fields.push_back({"warning", "PLAINTEXT: peer traffic is unauthenticated "
+                                 "and unencrypted; configure TLS outside a "
+                                 "trusted network"});
+    detail::log_event(log, detail::log_level::warn, "p2p_listening", fields);
+  }
   return result;
 }
 

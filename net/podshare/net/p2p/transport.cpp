@@ -1,5 +1,6 @@
 #include "podshare/net/p2p/transport.hpp"
 
+#include "podshare/detail/log_event.hpp"
 #include "podshare/error.hpp"
 #include "podshare/net/backoff.hpp"
 #include "podshare/net/p2p/endpoint.hpp"
@@ -31,17 +32,24 @@ caf::error closed_error() {
 // -- state --------------------------------------------------------------------
 
 void transport_state::notify(p2p_notice x) const {
-  auto* log = cfg.logger ? cfg.logger.get() : spdlog::default_logger_raw();
   auto level = x.what == p2p_notice::kind::connected
                    || x.what == p2p_notice::kind::disconnected
-                 ? spdlog::level::info
-                 : spdlog::level::warn;
-  log->log(level, "p2p {}: {} peer '{}' at {}{}{}{}", cfg.name,
-           to_string(x.what), x.peer, x.endpoint,
-           x.identity.empty() ? "" : " (" + x.identity + ")",
-           x.reason ? ": " : "", x.reason ? describe(x.reason) : std::string{});
+                 ? detail::log_level::info
+                 : detail::log_level::warn;
+  std::vector<detail::log_field> fields{
+    {"pod", cfg.name}, {"peer", x.peer}, {"endpoint", x.endpoint}};
+  if (!x.identity.empty())
+    fields.push_back({"identity", x.identity});
+  if (x.reason)
+    fields.push_back({"reason", reason_of(x.reason)});
+  auto event = std::string{"p2p_"} + to_string(x.what);
+  detail::log_event(logger(), level, event.c_str(), fields);
   if (cfg.observer)
     cfg.observer(x);
+}
+
+std::shared_ptr<spdlog::logger> transport_state::logger() const {
+  return cfg.logger ? cfg.logger : spdlog::default_logger();
 }
 
 peer_session* transport_state::session_at(const std::string& endpoint) {
@@ -88,6 +96,25 @@ std::vector<std::string> transport_state::links() const {
   for (auto& [name, s] : sessions)
     names.push_back(name);
   return names;
+}
+
+transport_status transport_state::status() const {
+  auto x = counted;
+  x.kind = "p2p";
+  x.ready = !closed && (!sessions.empty() || targets.empty());
+  x.state = closed              ? "closed"
+            : !sessions.empty() ? "connected"
+            : targets.empty()   ? "no peer configured"
+                                : "no peer connected";
+  for (auto& [name, s] : sessions)
+    x.peers.push_back(peer_status{s.name, s.endpoint, s.identity, true,
+                                  s.messages_in, s.messages_out, s.bytes_in,
+                                  s.bytes_out, s.relayed_out,
+                                  s.queued.size() + s.in_flight.size()});
+  for (auto& [endpoint, t] : targets)
+    if (t.peer.empty() || sessions.count(t.peer) == 0)
+      x.peers.push_back(peer_status{t.peer, endpoint, {}, false});
+  return x;
 }
 
 namespace {
@@ -296,6 +323,7 @@ broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
       return sync_peers(self, endpoints);
     },
     [=](peers_atom) { return list_peers(self); },
+    [=](stats_atom) { return self->state.status(); },
     // -- connections --
     [=](caf::io::new_connection_msg& msg) {
       auto hdl = msg.handle;

@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -208,6 +209,7 @@ struct snapshot_fetch {
   std::map<std::string, bytes> pending;
   std::vector<bytes> answers;
   caf::typed_response_promise<bytes> promise;
+  time_point started;
 };
 
 // -- the state ----------------------------------------------------------------
@@ -217,6 +219,9 @@ struct transport_state {
 
   /// Logs `x` and hands it to the observer.
   void notify(p2p_notice x) const;
+
+  /// Where the transport logs: `cfg.logger`, or spdlog's default.
+  std::shared_ptr<spdlog::logger> logger() const;
 
   /// The session running through `endpoint` (advertised or dialled), or null.
   peer_session* session_at(const std::string& endpoint);
@@ -232,6 +237,9 @@ struct transport_state {
 
   /// The names of the peers we have sessions with.
   std::vector<std::string> links() const;
+
+  /// What `stats()` answers.
+  transport_status status() const;
 
   p2p_config cfg;
   std::shared_ptr<tls_context> tls;
@@ -255,6 +263,9 @@ struct transport_state {
   seen_messages seen;
   std::unordered_map<uint64_t, snapshot_fetch> fetches;
   uint64_t next_fetch = 1;
+  /// Peers that had a session once, and what `status()` counts.
+  std::set<std::string> ever_connected;
+  transport_status counted;
   joiner_actor joiner;
   /// Whether a `flush` message is on its way to the broker.
   bool flush_scheduled = false;

@@ -1,5 +1,6 @@
 #include "podshare/net/redis/transport.hpp"
 
+#include "podshare/detail/log_event.hpp"
 #include "podshare/error.hpp"
 #include "podshare/net/backoff.hpp"
 #include "podshare/net/redis/snapshot_merge.hpp"
@@ -7,8 +8,6 @@
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -306,9 +305,13 @@ void on_up(self_pointer self) {
   st.ever_up = true;
   if (!reconnected && st.opts.resync_interval > caf::timespan{0})
     self->delayed_send(self, st.opts.resync_interval, tick_atom::value);
-  if (reconnected && st.opts.logger)
-    st.opts.logger->info("podshare redis transport reconnected to {}:{}",
-                         st.opts.host, st.opts.port);
+  if (reconnected)
+    ++st.reconnects;
+  detail::log_event(st.opts.logger, detail::log_level::info,
+                    reconnected ? "redis_reconnected" : "redis_connected",
+                    {{"host", st.opts.host},
+                     {"port", std::to_string(st.opts.port)},
+                     {"db", std::to_string(st.opts.database)}});
   for (auto& promise : st.opening)
     promise.deliver(ok_atom::value);
   st.opening.clear();
@@ -444,8 +447,10 @@ void link::command(std::initializer_list<std::string_view> args,
 }
 
 void transport_state::report(const caf::error& err) const {
-  if (opts.logger)
-    opts.logger->warn("podshare redis transport: {}", describe(err));
+  detail::log_event(opts.logger, detail::log_level::warn, "redis_error",
+                    {{"host", opts.host},
+                     {"port", std::to_string(opts.port)},
+                     {"reason", reason_of(err)}});
   if (opts.error_handler)
     opts.error_handler(err);
 }
@@ -454,6 +459,24 @@ caf::timespan transport_state::next_backoff() {
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   return backoff_delay(failures++, opts.reconnect_min, opts.reconnect_max,
                        unit(rng));
+}
+
+transport_status transport_state::status() const {
+  transport_status x;
+  x.kind = "redis";
+  x.ready = now == phase::up;
+  switch (now) {
+    case phase::connecting: x.state = "connecting"; break;
+    case phase::up: x.state = "connected"; break;
+    case phase::down: x.state = "reconnecting"; break;
+    case phase::failed: x.state = "failed to connect"; break;
+    case phase::closed: x.state = "closed"; break;
+  }
+  x.reconnects = reconnects;
+  x.publish_failures = publish_failures;
+  x.snapshot_fetches = snapshot_fetches;
+  x.snapshot_fetch_ns = snapshot_fetch_ns;
+  return x;
 }
 
 link* transport_state::link_of(uint64_t tag) {
@@ -500,18 +523,22 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
     [=](publish_atom, const std::string& topic,
         const bytes& payload) -> caf::result<ok_atom> {
       auto& st = self->state;
-      if (st.now != phase::up)
+      if (st.now != phase::up) {
+        ++st.publish_failures;
         return not_up(st);
+      }
       auto promise = self->make_response_promise<ok_atom>();
       st.commands.command(
         {"PUBLISH", st.opts.channel(topic),
          std::string_view{reinterpret_cast<const char*>(payload.data()),
                           payload.size()}},
-        [promise](reply& x) mutable {
-          if (x.is_error())
+        [self, promise](reply& x) mutable {
+          if (x.is_error()) {
+            ++self->state.publish_failures;
             promise.deliver(error_of(x));
-          else
+          } else {
             promise.deliver(ok_atom::value);
+          }
         });
       schedule_flush(self);
       return promise;
@@ -558,15 +585,21 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
       if (st.now != phase::up)
         return not_up(st);
       auto promise = self->make_response_promise<bytes>();
-      st.commands.command(
-        {"GET", st.opts.snapshot_key(topic)}, [promise](reply& x) mutable {
-          if (x.is_error()) {
-            promise.deliver(error_of(x));
-            return;
-          }
-          auto first = reinterpret_cast<const uint8_t*>(x.str.data());
-          promise.deliver(bytes(first, first + x.str.size()));
-        });
+      auto started = self->clock().now();
+      st.commands.command({"GET", st.opts.snapshot_key(topic)},
+                          [self, promise, started](reply& x) mutable {
+                            auto& st = self->state;
+                            ++st.snapshot_fetches;
+                            st.snapshot_fetch_ns += static_cast<uint64_t>(
+                              (self->clock().now() - started).count());
+                            if (x.is_error()) {
+                              promise.deliver(error_of(x));
+                              return;
+                            }
+                            auto first
+                              = reinterpret_cast<const uint8_t*>(x.str.data());
+                            promise.deliver(bytes(first, first + x.str.size()));
+                          });
       schedule_flush(self);
       return promise;
     },
@@ -595,6 +628,7 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
       }
     },
     [=](flush_atom) { flush(self); },
+    [=](stats_atom) { return self->state.status(); },
     [=](deadline_atom, uint64_t generation) {
       auto& st = self->state;
       if (generation == st.generation && st.now == phase::connecting)

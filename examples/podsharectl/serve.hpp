@@ -1,0 +1,21 @@
+#pragma once
+
+#include "commands.hpp"
+#include "exit_code.hpp"
+#include "transport_choice.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <atomic>
+#include <string>
+
+namespace podsharectl {
+
+/// Stays a pod until `stop` turns true (SIGINT, SIGTERM). With `http`
+/// (`HOST:PORT`), serves the pod's HTTP face meanwhile: `/metrics`,
+/// `/healthz`, `/readyz`, `/api/status`, the store API and its page.
+outcome serve(caf::actor_system& sys, const transport_choice& transport,
+              json_store& s, const std::string& http,
+              const std::atomic<bool>& stop);
+
+} // namespace podsharectl
