@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 /// Prometheus metrics of stores and transports as text, with no HTTP and no
@@ -31,10 +32,35 @@ struct transport_sample {
   transport_status status;
 };
 
-/// Renders the Prometheus text exposition format 0.0.4: each family once,
-/// with its HELP and TYPE lines, then a sample per store, origin, transport
-/// and peer. `now_ns` (wall clock, ns since the Unix epoch) dates the ages of
-/// the origins' newest writes.
+/// One sample of a family: its labels and value. A summary's samples come
+/// in pairs, `suffix` "_sum" then "_count".
+struct sample {
+  std::vector<std::pair<std::string, std::string>> labels;
+  double value = 0;
+  std::string suffix;
+};
+
+/// A metric family: its name, HELP text, TYPE ("counter", "gauge",
+/// "summary") and samples.
+struct family {
+  std::string name;
+  std::string help;
+  std::string type;
+  std::vector<sample> samples;
+};
+
+/// Every family of the stores and transports, in a fixed order, with a
+/// sample per store, origin, transport and peer. `now_ns` (wall clock, ns
+/// since the Unix epoch) dates the ages of the origins' newest writes.
+std::vector<family> collect(const std::vector<store_sample>& stores,
+                            const std::vector<transport_sample>& transports,
+                            int64_t now_ns);
+
+/// Renders families in the Prometheus text exposition format 0.0.4: each
+/// once, with its HELP and TYPE lines, then its samples.
+std::string render(const std::vector<family>& families);
+
+/// `render(collect(stores, transports, now_ns))`.
 std::string render(const std::vector<store_sample>& stores,
                    const std::vector<transport_sample>& transports,
                    int64_t now_ns);

@@ -2,7 +2,6 @@
 
 #include "podshare/detail/blocking_call.hpp"
 #include "podshare/error.hpp"
-#include "podshare/metrics.hpp"
 #include "podshare/stats_json.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -59,6 +58,10 @@ std::vector<transport_status> pod_face::transport_states() const {
 }
 
 std::string pod_face::metrics() const {
+  return metrics::render(families());
+}
+
+std::vector<metrics::family> pod_face::families() const {
   std::vector<metrics::store_sample> stores;
   for (auto& s : stores_) {
     auto origins = detail::blocking_call<std::vector<origin_progress>>(
@@ -71,7 +74,7 @@ std::string pod_face::metrics() const {
   auto states = transport_states();
   for (size_t i = 0; i < states.size(); ++i)
     transports.push_back({transports_[i].pod, std::move(states[i])});
-  return metrics::render(stores, transports, wall_now_ns());
+  return metrics::collect(stores, transports, wall_now_ns());
 }
 
 readiness pod_face::ready() const {

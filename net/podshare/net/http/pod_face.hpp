@@ -1,6 +1,7 @@
 #pragma once
 
 #include "podshare/interfaces.hpp"
+#include "podshare/metrics.hpp"
 #include "podshare/net/http/server.hpp"
 
 #include <caf/actor_system.hpp>
@@ -57,6 +58,9 @@ public:
 
   /// The metrics in the Prometheus text format 0.0.4.
   std::string metrics() const;
+
+  /// The same as families, e.g. for a `podshare::prometheus_collector`.
+  std::vector<podshare::metrics::family> families() const;
 
   readiness ready() const;
 
