@@ -6,10 +6,15 @@
 # steps.
 
 # Adds `<name>_header_check`, an object library of one generated source per
-# header under the calling folder's podshare/.
-function(podshare_check_headers name)
+# header under the calling folder's `dir` (e.g. podshare), leaving out the
+# headers whose path matches `exclude` (a regex; empty for none), which
+# another target of the folder checks.
+function(podshare_check_headers name dir exclude)
   file(GLOB_RECURSE headers RELATIVE "${CMAKE_CURRENT_SOURCE_DIR}"
-       CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/podshare/*.hpp")
+       CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/${dir}/*.hpp")
+  if(exclude)
+    list(FILTER headers EXCLUDE REGEX "${exclude}")
+  endif()
   set(sources)
   foreach(header IN LISTS headers)
     set(source "${CMAKE_CURRENT_BINARY_DIR}/header_check/${header}.cpp")

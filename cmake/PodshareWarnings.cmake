@@ -13,9 +13,15 @@ if(PODSHARE_SANITIZERS)
 endif()
 
 # Adds a podshare library target: sources from its folder, public headers
-# from the same folder, warnings and sanitizers applied.
+# from the same folder, warnings and sanitizers applied. Its header check
+# covers the headers under HEADER_DIR (default podshare) but those matching
+# HEADER_EXCLUDE, for folders that hold more than one target.
 function(podshare_add_library name)
-  cmake_parse_arguments(arg "" "" "SOURCES;DEPENDS" ${ARGN})
+  cmake_parse_arguments(arg "" "HEADER_DIR;HEADER_EXCLUDE" "SOURCES;DEPENDS"
+                        ${ARGN})
+  if(NOT arg_HEADER_DIR)
+    set(arg_HEADER_DIR podshare)
+  endif()
   add_library(${name} ${arg_SOURCES})
   add_library(podshare::${name} ALIAS ${name})
   target_include_directories(${name} PUBLIC
@@ -25,6 +31,6 @@ function(podshare_add_library name)
                         PRIVATE $<BUILD_INTERFACE:podshare_flags>)
   set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   if(PODSHARE_CHECK_HEADERS)
-    podshare_check_headers(${name})
+    podshare_check_headers(${name} "${arg_HEADER_DIR}" "${arg_HEADER_EXCLUDE}")
   endif()
 endfunction()

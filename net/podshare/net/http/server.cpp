@@ -53,7 +53,7 @@ void send(mg_connection* conn, const response& res) {
   }
   head += "Cache-Control: no-store\r\n";
   for (auto& [name, value] : res.headers)
-    head += name + ": " + value + "\r\n";
+    head.append(name).append(": ").append(value).append("\r\n");
   head += "\r\n";
   mg_write(conn, head.data(), head.size());
   if (res.status != 204 && !res.body.empty())

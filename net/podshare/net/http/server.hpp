@@ -107,7 +107,7 @@ public:
 private:
   server() = default;
 
-  static int dispatch(mg_connection* conn, void* self);
+  static int dispatch(mg_connection* conn, void* arg);
 
   struct stream_route_entry {
     std::string content_type;

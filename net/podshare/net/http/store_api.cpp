@@ -99,7 +99,9 @@ std::string store_api::color() const {
   double c = 0.48;
   double x = c * (1 - std::abs(std::fmod(hue / 60.0, 2.0) - 1));
   double m = 0.4 - c / 2;
-  double r = 0, g = 0, b = 0;
+  double r = 0;
+  double g = 0;
+  double b = 0;
   if (hue < 60)
     r = c, g = x;
   else if (hue < 120)

@@ -18,9 +18,9 @@ namespace {
 
 // Lives as long as the transport; closes the port when it goes.
 p2p_entry_actor::behavior_type
-entry(p2p_entry_actor::pointer self, p2p_transport_actor transport,
+entry(p2p_entry_actor::pointer self, const p2p_transport_actor& transport,
       caf::io::middleman_actor mm,
-      std::shared_ptr<std::atomic<uint16_t>> port) {
+      const std::shared_ptr<std::atomic<uint16_t>>& port) {
   self->monitor(transport);
   self->set_down_handler([self, mm, port](const caf::down_msg&) {
     if (auto bound = port->load(); bound != 0)

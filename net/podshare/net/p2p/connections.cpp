@@ -48,7 +48,7 @@ bool take_preamble(self_pointer self, connection& c, const uint8_t*& data,
 // Handles one frame; returns false when the connection ended.
 bool handle_frame(self_pointer self, connection& c, const frame_view& f) {
   auto type = static_cast<frame_type>(f.type);
-  auto protocol_error = [&](caf::error err) {
+  auto protocol_error = [&](const caf::error& err) {
     refuse(self, c, end_code::protocol, reason_of(err));
     return false;
   };

@@ -163,7 +163,7 @@ private:
 };
 
 template <class T>
-caf::expected<T> done(body_reader& in, T&& x) {
+caf::expected<std::decay_t<T>> done(body_reader& in, T&& x) {
   if (auto err = in.finish())
     return err;
   return std::forward<T>(x);
@@ -372,7 +372,7 @@ caf::expected<acknowledgement> decode_ack(const uint8_t* body, size_t size) {
   acknowledgement x;
   x.messages = in.uv();
   x.bytes = in.uv();
-  return done(in, std::move(x));
+  return done(in, x);
 }
 
 caf::expected<snapshot_request> decode_snap_req(const uint8_t* body,
@@ -396,13 +396,13 @@ caf::expected<part_view> decode_snap_part(const uint8_t* body, size_t size) {
       && (x.offset > x.total || x.size > x.total - x.offset
           || x.size > max_part_size))
     return malformed("a snapshot part outside its snapshot");
-  return done(in, std::move(x));
+  return done(in, x);
 }
 
 caf::expected<uint64_t> decode_nonce(const uint8_t* body, size_t size) {
   body_reader in{body, size};
   auto x = in.uv();
-  return done(in, std::move(x));
+  return done(in, x);
 }
 
 caf::expected<std::vector<std::string>> decode_links(const uint8_t* body,

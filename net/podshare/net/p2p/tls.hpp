@@ -7,7 +7,7 @@
 
 #include <memory>
 
-using SSL_CTX = struct ssl_ctx_st;
+struct ssl_ctx_st; // OpenSSL's SSL_CTX
 
 namespace podshare::net {
 
@@ -28,12 +28,12 @@ public:
   /// Returns `invalid_argument` naming the first problem.
   static caf::expected<std::shared_ptr<tls_context>> make(const p2p_tls& tls);
 
-  SSL_CTX* native() const noexcept { return ctx_; }
+  ssl_ctx_st* native() const noexcept { return ctx_; }
 
 private:
-  explicit tls_context(SSL_CTX* ctx) : ctx_(ctx) {}
+  explicit tls_context(ssl_ctx_st* ctx) : ctx_(ctx) {}
 
-  SSL_CTX* ctx_;
+  ssl_ctx_st* ctx_;
 };
 
 /// Checks TLS material the way the handshake will use it (see

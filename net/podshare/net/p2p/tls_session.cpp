@@ -168,7 +168,7 @@ caf::error tls_session::advance_handshake() {
 }
 
 caf::error tls_session::read_plaintext(bytes& plain) {
-  std::array<uint8_t, 16 * 1024> buf;
+  std::array<uint8_t, size_t{16} * 1024> buf;
   for (;;) {
     auto n = SSL_read(ssl_, buf.data(), static_cast<int>(buf.size()));
     if (n > 0) {

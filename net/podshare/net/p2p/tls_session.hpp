@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-using SSL = struct ssl_st;
-using BIO = struct bio_st;
+struct ssl_st; // OpenSSL's SSL
+struct bio_st; // OpenSSL's BIO
 
 namespace podshare::net::p2p {
 
@@ -64,9 +64,9 @@ private:
 
   std::shared_ptr<tls_context> ctx_;
   role role_;
-  SSL* ssl_ = nullptr;
-  BIO* in_ = nullptr;
-  BIO* out_ = nullptr;
+  ssl_st* ssl_ = nullptr;
+  bio_st* in_ = nullptr;
+  bio_st* out_ = nullptr;
   bool established_ = false;
   bool received_any_ = false;
   bytes held_back_;
