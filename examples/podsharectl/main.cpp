@@ -1,6 +1,7 @@
 // podsharectl: joins a topic as a pod and reads, writes or watches it, with
 // JSON documents as values. docs/podsharectl.md describes every command.
 #include "commands.hpp"
+#include "coord_commands.hpp"
 #include "exit_code.hpp"
 #include "serve.hpp"
 #include "transport_choice.hpp"
@@ -51,7 +52,14 @@ struct cli {
   std::string watch_prefix;
   std::optional<uint64_t> count;
   std::string http;
+  coord_args coord;
 };
+
+/// The coordination commands, which have default topics of their own.
+bool is_coord_command(const std::string& name) {
+  return name == "counter" || name == "gen" || name == "members"
+         || name == "owner";
+}
 
 caf::timespan timeout_of(const cli& x) {
   return std::chrono::duration_cast<caf::timespan>(
@@ -90,6 +98,26 @@ outcome dispatch(const CLI::App& cmd, const cli& args, json_store& s) {
   return outcome::fail(exit_code::usage, "unknown command " + name);
 }
 
+/// Runs a coordination command on the chosen transport.
+outcome run_coord(caf::actor_system& sys, const std::string& name,
+                  const cli& args, const transport_choice& transport,
+                  podshare::options opts) {
+  auto coord = args.coord;
+  coord.topic = args.topic;
+  coord.redis_url = args.transport.redis;
+  // A member heartbeats every few seconds: listening for it takes up to
+  // the whole --timeout when one was given.
+  auto wait = args.timeout_given ? timeout_of(args) : timeout_of(args) / 2;
+  if (name == "counter")
+    return counter(sys, transport.handle, coord, std::move(opts), std::cout);
+  if (name == "gen")
+    return gen(sys, transport.handle, coord, std::move(opts), std::cout);
+  if (name == "members")
+    return members(sys, transport.handle, coord, std::move(opts), wait,
+                   std::cout);
+  return owner(sys, transport.handle, coord, std::move(opts), wait, std::cout);
+}
+
 /// Opens the store on the chosen transport and runs the command.
 outcome run(const CLI::App& cmd, const cli& args) {
   caf::actor_system_config cfg;
@@ -116,6 +144,8 @@ outcome run(const CLI::App& cmd, const cli& args) {
       if (ready.code != exit_code::ok)
         return ready;
     }
+    if (is_coord_command(cmd.get_name()))
+      return run_coord(sys, cmd.get_name(), args, transport, opts);
     auto s = json_store::open(sys, args.topic, transport.handle, opts);
     if (!s)
       return failure(s.error());
@@ -131,12 +161,46 @@ outcome run(const CLI::App& cmd, const cli& args) {
   return result;
 }
 
+/// Declares the coordination commands (docs/coordination.md).
+void declare_coord(CLI::App& app, coord_args& args) {
+  auto* counter = app.add_subcommand(
+    "counter", "incr|decr KEY [--by N]: print the new value; get KEY: the "
+               "value (a crash-safe PN-counter)");
+  counter->add_option("OP", args.op)
+    ->required()
+    ->check(CLI::IsMember({"incr", "decr", "get"}));
+  counter->add_option("KEY", args.key)->required();
+  counter->add_option("--by", args.by, "the amount (default 1)")
+    ->check(CLI::PositiveNumber);
+  auto* gen = app.add_subcommand(
+    "gen", "bump KEY: print the new generation; get KEY: the current one");
+  gen->add_option("OP", args.op)
+    ->required()
+    ->check(CLI::IsMember({"bump", "get"}));
+  gen->add_option("KEY", args.key)->required();
+  gen->add_flag("--atomic", args.atomic,
+                "with --redis: one global order through Redis INCR");
+  app.add_subcommand("members", "print the live members, one a line (a "
+                                "serving pod is one)");
+  auto* owner = app.add_subcommand(
+    "owner", "print the live owner of PARTITION, or of the partition of "
+             "--entity TENANT ENTITY; exit 1 when nobody is live");
+  owner->add_option("PARTITION", args.partition);
+  owner->add_option("--entity", args.entity, "TENANT ENTITY")->expected(2);
+  owner
+    ->add_option("--partitions", args.partitions,
+                 "the partitions of the keyspace (default 256)")
+    ->check(CLI::PositiveNumber);
+}
+
 /// Declares the command line; returns the subcommands.
 void declare(CLI::App& app, cli& args) {
   app.require_subcommand(1);
   app.fallthrough();
   add_transport_flags(app, args.transport);
-  app.add_option("--topic", args.topic, "the topic to join")->required();
+  app.add_option("--topic", args.topic,
+                 "the topic to join (coordination commands: default their "
+                 "own)");
   app.add_option("--wire", args.wire, "wire encoding this pod sends")
     ->check(CLI::IsMember({"msgpack", "json"}));
   app.add_option("--node-id", args.node_id, "this pod's node id");
@@ -179,6 +243,7 @@ void declare(CLI::App& app, cli& args) {
   serve->add_option("--http", args.http,
                     "HOST:PORT: serve /metrics, /healthz, /readyz, "
                     "/api/status, the store API and its page meanwhile");
+  declare_coord(app, args.coord);
 }
 
 int fail(const outcome& x) {
@@ -209,8 +274,8 @@ int main(int argc, char** argv) {
       outcome::fail(exit_code::usage, std::string{e.what()} + " (see --help)"));
   }
   auto* cmd = app.get_subcommands().front();
-  if (args.topic.empty())
-    return fail(outcome::fail(exit_code::usage, "--topic must not be empty"));
+  if (args.topic.empty() && !is_coord_command(cmd->get_name()))
+    return fail(outcome::fail(exit_code::usage, "--topic is required"));
   if (cmd->get_name() == "set") {
     std::string reason;
     auto value = parse_value(args.value_text, reason);

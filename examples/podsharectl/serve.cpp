@@ -1,5 +1,6 @@
 #include "serve.hpp"
 
+#include "podshare/coord/membership.hpp"
 #include "podshare/error.hpp"
 #include "podshare/net/http/pod_face.hpp"
 #include "podshare/net/http/server.hpp"
@@ -18,6 +19,11 @@ outcome serve(caf::actor_system& sys, const transport_choice& transport,
   std::unique_ptr<podshare::http::server> server;
   std::unique_ptr<podshare::http::pod_face> face;
   std::unique_ptr<podshare::http::store_api> api;
+  podshare::coord::membership_options mopts;
+  mopts.name = s.node_id();
+  auto member = podshare::coord::membership::join(sys, transport.handle, mopts);
+  if (!member)
+    return failure(member.error());
   if (!http.empty()) {
     auto started = podshare::http::server::start({http});
     if (!started) {
@@ -47,6 +53,7 @@ outcome serve(caf::actor_system& sys, const transport_choice& transport,
   // Streams end first, then the API's log, before the store closes.
   if (server)
     server->stop();
+  member->leave();
   return outcome::ok();
 }
 

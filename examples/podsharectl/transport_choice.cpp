@@ -35,7 +35,9 @@ void add_transport_flags(CLI::App& app, transport_flags& flags) {
   auto* listen = app.add_option("--listen", flags.listen,
                                 "HOST:PORT of this pod in a P2P mesh (port 0 "
                                 "picks one)");
+  // One address per --peer, so that a positional argument may follow.
   app.add_option("--peer", flags.peers, "HOST:PORT of a peer; repeatable")
+    ->allow_extra_args(false)
     ->needs(listen);
   app.add_option("--tls-ca", flags.tls_ca, "CA certificate (PEM)")
     ->needs(listen);

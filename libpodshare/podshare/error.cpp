@@ -24,6 +24,7 @@ const char* to_string(ec code) {
     case ec::snapshot_failed: return "snapshot_failed";
     case ec::watcher_dropped: return "watcher_dropped";
     case ec::transport_failed: return "transport_failed";
+    case ec::writer_folded: return "writer_folded";
   }
   return "unknown";
 }

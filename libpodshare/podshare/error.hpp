@@ -46,6 +46,9 @@ enum class ec : uint8_t {
   watcher_dropped = 14,
   /// The transport refused or failed an operation.
   transport_failed = 15,
+  /// Another pod folded this writer's counter slot, judging it dead: what
+  /// it counts under that slot would be ignored (docs/coordination.md).
+  writer_folded = 16,
 };
 
 /// Returns the name of `code`, e.g. `"broadcast_failed"`.

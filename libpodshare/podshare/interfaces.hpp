@@ -51,6 +51,7 @@ using set_atom = caf::atom_constant<caf::atom("set")>;
 using set_many_atom = caf::atom_constant<caf::atom("set_many")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using store_snap_atom = caf::atom_constant<caf::atom("store_snap")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using try_set_atom = caf::atom_constant<caf::atom("try_set")>;
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 using watch_end_atom = caf::atom_constant<caf::atom("watch_end")>;
@@ -108,6 +109,19 @@ using transport_actor = caf::typed_actor<
 using transport_status_actor = caf::typed_actor<
   // Reads the transport's state and counters.
   caf::replies_to<stats_atom>::with<transport_status>>;
+
+/// A transport that tells when what was published has reached its peers.
+/// Every podshare transport is one: the memory transport and Redis answer
+/// at once (a publish is answered once delivered, or once Redis took it),
+/// p2p once every connected peer acknowledged everything published before
+/// the request.
+///
+/// ~~~
+/// sync() -> ok
+/// ~~~
+using transport_sync_actor = caf::typed_actor<
+  // Waits until what was published before has been acknowledged.
+  caf::replies_to<sync_atom>::with<ok_atom>>;
 
 // -- watcher ------------------------------------------------------------------
 

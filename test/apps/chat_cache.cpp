@@ -5,6 +5,7 @@
 #include "podshare/configure.hpp"
 #include "podshare/net/memory/spawn.hpp"
 #include "podshare/store.hpp"
+#include "support/eventually.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -25,6 +26,7 @@
 
 using chat::conversation;
 using chat::message;
+using podshare::testing::eventually;
 
 // Few ids and timestamps, so that generated conversations share messages,
 // clash on ids and tie on timestamps.
@@ -73,18 +75,6 @@ bool sorted_and_unique(const conversation& x) {
     }
   }
   return true;
-}
-
-/// Polls `done` for up to ten seconds.
-template <class Predicate>
-bool eventually(Predicate done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{2});
-  }
-  return done();
 }
 
 } // namespace

@@ -60,7 +60,7 @@ expect 2 '' "${m[@]}" --no-such-flag keys
 expect 4 'timeout' "${m[@]}" watch --count 1 --timeout 2
 # --help on the tool and on every command.
 expect 0 'Exit codes' --help
-for cmd in get set del keys dump watch stats serve; do
+for cmd in get set del keys dump watch stats serve counter gen members owner; do
   expect 0 "$cmd" "$cmd" --help
 done
 

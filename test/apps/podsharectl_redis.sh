@@ -2,7 +2,8 @@
 # podsharectl over Redis, each command its own process, against a throwaway
 # redis-server: set in one process and get in another, watch --prefix prints
 # exactly the matching events, dump shows versions and tombstones, and a
-# wrong password or an unreachable server is exit code 3.
+# wrong password or an unreachable server is exit code 3; the coordination
+# commands count, bump, list a serving pod as a member and name its owner.
 # Usage: podsharectl_redis.sh PATH_TO_PODSHARECTL
 set -uo pipefail
 
@@ -43,6 +44,42 @@ run 0 "${r[@]}" dump --tombstones &&
   { grep -q '"o/1":{[^}]*"tombstone":true' "$dir/out" &&
     grep -q '"seq":' "$dir/out" && grep -q '"origin":' "$dir/out" ||
     fail "dump printed $(cat "$dir/out")"; }
+
+# The coordination commands (docs/coordination.md), each its own process:
+# every process is a new writer, and what earlier ones wrote comes back from
+# the snapshot in Redis.
+c=(--redis "$url")
+expect_out() {
+  [[ $(cat "$dir/out") == "$1" ]] || fail "printed '$(cat "$dir/out")', want '$1'"
+}
+run 0 "${c[@]}" counter incr views --by 5 && expect_out 5
+run 0 "${c[@]}" counter decr views && expect_out 4
+run 0 "${c[@]}" counter get views && expect_out 4
+run 0 "${c[@]}" counter get never && expect_out 0
+run 2 "${c[@]}" counter incr views --by 0
+run 0 "${c[@]}" gen bump user:42 && expect_out 1
+run 0 "${c[@]}" gen bump user:42 && expect_out 2
+run 0 "${c[@]}" gen get user:42 && expect_out 2
+run 0 "${c[@]}" gen --atomic bump user:42 && expect_out 1
+run 0 "${c[@]}" gen --atomic bump user:42 && expect_out 2
+run 2 --memory gen --atomic bump user:42
+# A serving pod is a member; it owns everything while alone, and leaves
+# when it stops.
+"$ctl" "${r[@]}" --node-id pod-x serve >"$dir/serve.out" 2>"$dir/serve.err" &
+server=$!
+for _ in $(seq 300); do
+  grep -q 'serving topic' "$dir/serve.err" && break
+  sleep 0.1
+done
+run 0 "${c[@]}" --timeout 10 members && expect_out pod-x
+run 0 "${c[@]}" --timeout 10 owner --entity acme user-1 && expect_out pod-x
+run 0 "${c[@]}" --timeout 10 owner 255 && expect_out pod-x
+run 2 "${c[@]}" owner 256
+run 2 "${c[@]}" owner
+kill -TERM "$server"
+wait "$server" || fail "serve exited $? after SIGTERM"
+run 1 "${c[@]}" --timeout 10 owner 0
+run 0 "${c[@]}" --timeout 10 members && expect_out ""
 
 run 3 --redis "redis://:wrong@127.0.0.1:$port" --topic orders get o/2
 run 3 --redis "redis://127.0.0.1:1" --topic orders get o/2

@@ -12,6 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <atomic>
+#include <unordered_map>
 
 using namespace podshare;
 using namespace podshare::testing;
@@ -197,6 +198,36 @@ CAF_TEST(sync_peers reconciles a changing set) {
   CAF_CHECK_EQUAL(c.peers().size(), 1u);
   CAF_CHECK_EQUAL(c.sync_peers({}), caf::error{});
   CAF_CHECK(wait_until([&] { return c.peers().empty(); }));
+}
+
+CAF_TEST(sync answers once every connected peer acknowledged) {
+  pod a{named("a")};
+  CAF_REQUIRE(a.ok());
+  pod b{named("b", {a.endpoint()})};
+  CAF_REQUIRE(b.ok());
+  CAF_REQUIRE(wait_until([&] { return a.connected_to("b"); }));
+  auto& sa = a.open("t");
+  b.open("t");
+  // A burst, then sync at once: whatever was still unacknowledged then is
+  // acknowledged when it answers.
+  std::unordered_map<std::string, std::string> burst;
+  for (int i = 0; i < 5000; ++i)
+    burst.emplace("k" + std::to_string(i), std::string(100, 'x'));
+  CAF_REQUIRE(sa.set_many(burst));
+  CAF_REQUIRE(a.call<ok_atom>(sync_atom::value));
+  for (auto& x : a.peers())
+    if (x.name == "b")
+      CAF_CHECK_EQUAL(x.queued, 0u);
+  // Alone, with no peer configured, there is nobody to wait for.
+  pod lone{named("lone")};
+  CAF_REQUIRE(lone.ok());
+  CAF_CHECK(lone.call<ok_atom>(sync_atom::value));
+  // A configured peer that is down cannot acknowledge.
+  pod cut{named("cut", {"127.0.0.1:1"})};
+  CAF_REQUIRE(cut.ok());
+  auto res = cut.call<ok_atom>(sync_atom::value);
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(res.error(), ec::transport_failed);
 }
 
 CAF_TEST(a lone pod opens without waiting and reports failed dials) {

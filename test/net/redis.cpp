@@ -11,6 +11,7 @@
 #include "podshare/detail/base64.hpp"
 #include "podshare/net/redis/spawn.hpp"
 #include "podshare/wire.hpp"
+#include "support/eventually.hpp"
 #include "support/redis_server.hpp"
 
 #include <caf/test/unit_test.hpp>
@@ -39,24 +40,13 @@
 
 using namespace podshare;
 using namespace std::chrono_literals;
+using podshare::testing::eventually;
 using podshare::testing::redis_server;
 
 namespace {
 
 using string_store = podshare::store<std::string>;
 using clock_type = std::chrono::steady_clock;
-
-// Waits until `ready()` holds or `limit` passes; returns `ready()`.
-bool eventually(const std::function<bool()>& ready,
-                std::chrono::milliseconds limit = 20s) {
-  auto deadline = clock_type::now() + limit;
-  while (!ready()) {
-    if (clock_type::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 // A plain hiredis client, to see what the transport wrote.
 struct plain_client {

@@ -72,6 +72,7 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self) {
       x.state = x.ready ? "connected" : "closed";
       return x;
     },
+    [=](sync_atom) { return ok_atom::value; },
   };
 }
 

@@ -120,6 +120,7 @@ caf::result<ok_atom> publish(self_pointer self, const std::string& topic,
 bool enqueue(self_pointer self, peer_session& s, outbound_item item) {
   if (s.queued.size() + s.in_flight.size() >= self->state.cfg.max_queue)
     return false;
+  ++s.enqueued;
   s.queued.push_back(std::move(item));
   pump(self, s);
   return true;
@@ -166,7 +167,10 @@ void on_ack(self_pointer self, connection& c, const acknowledgement& x) {
          && s->in_flight.front().sent_messages <= x.messages) {
     s->in_flight_bytes -= s->in_flight.front().item.payload_size();
     s->in_flight.pop_front();
+    ++s->acknowledged;
   }
+  if (!self->state.syncs.empty())
+    check_syncs(self);
   pump(self, *s);
 }
 
@@ -195,19 +199,19 @@ void on_batch(self_pointer self, connection& c, const uint8_t* body,
     bytes payload(m.payload, m.payload + m.payload_size);
     st.subscribers.deliver(self, topic, payload);
     // Relay to every peer that has no session with the origin.
-    std::shared_ptr<outgoing_message> relayed;
-    for (auto& [name, peer] : st.sessions) {
-      if (name == from || name == m.origin
-          || std::find(peer.links.begin(), peer.links.end(), m.origin)
-               != peer.links.end())
-        continue;
-      if (!relayed)
-        relayed = std::make_shared<outgoing_message>(
-          outgoing_message{topic, std::string{m.origin}, m.incarnation, m.seq,
-                           std::move(payload)});
-      if (!enqueue(self, peer, outbound_item{relayed, nullptr, 0, 0, 0}))
-        too_slow.push_back(name);
-    }
+    std::vector<peer_session*> relay_to;
+    for (auto& [name, peer] : st.sessions)
+      if (name != from && name != m.origin
+          && std::find(peer.links.begin(), peer.links.end(), m.origin)
+               == peer.links.end())
+        relay_to.push_back(&peer);
+    if (relay_to.empty())
+      continue;
+    auto relayed = std::make_shared<outgoing_message>(outgoing_message{
+      topic, std::string{m.origin}, m.incarnation, m.seq, std::move(payload)});
+    for (auto* peer : relay_to)
+      if (!enqueue(self, *peer, outbound_item{relayed, nullptr, 0, 0, 0}))
+        too_slow.push_back(peer->name);
   }
   drop_too_slow(self, too_slow);
 }

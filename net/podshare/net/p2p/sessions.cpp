@@ -185,6 +185,8 @@ void close_session(self_pointer self, const std::string& name,
       end_connection(self, c->second, caf::error{});
   }
   forget_answers_of(self, name);
+  if (!st.syncs.empty())
+    check_syncs(self);
   st.notify(
     {p2p_notice::kind::disconnected, name, endpoint, std::move(reason)});
   if (st.closed)

@@ -161,10 +161,12 @@ void check_liveness(self_pointer self) {
     }
   }
   for (auto& [name, s] : st.sessions) {
-    if (s.detached && now - s.detached_since > st.cfg.connect_timeout)
-      unacknowledged.push_back(name);
-    else if (!s.in_flight.empty()
-             && now - s.in_flight.front().sent_at > st.cfg.send_timeout)
+    auto detached_too_long
+      = s.detached && now - s.detached_since > st.cfg.connect_timeout;
+    auto unacknowledged_too_long
+      = !s.in_flight.empty()
+        && now - s.in_flight.front().sent_at > st.cfg.send_timeout;
+    if (detached_too_long || unacknowledged_too_long)
       unacknowledged.push_back(name);
   }
   for (auto& [hdl, err] : dead)
@@ -184,6 +186,7 @@ void close(self_pointer self) {
   if (st.closed)
     return;
   st.closed = true;
+  fail_syncs(self, closed_error());
   // No connection may start now: it could meet the exit in one cycle.
   self->close(st.acceptor);
   std::vector<std::string> names;
@@ -205,7 +208,8 @@ void close(self_pointer self) {
 }
 
 // Sends the broker what it asks to get later (see `later`); holds it weakly.
-caf::behavior timer(caf::event_based_actor* self, caf::actor_addr broker) {
+caf::behavior timer(caf::event_based_actor* self,
+                    const caf::actor_addr& broker) {
   return {
     [=](later_atom, caf::timespan delay, caf::message& msg) {
       self->delayed_send(self, delay, later_atom::value, std::move(msg));
@@ -324,6 +328,7 @@ broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
     },
     [=](peers_atom) { return list_peers(self); },
     [=](stats_atom) { return self->state.status(); },
+    [=](sync_atom) { return sync(self); },
     // -- connections --
     [=](caf::io::new_connection_msg& msg) {
       auto hdl = msg.handle;

@@ -178,6 +178,10 @@ struct peer_session {
   uint64_t in_flight_bytes = 0;
   /// Data messages sent on the current connection (cumulative).
   uint64_t sent_messages = 0;
+  /// Items ever queued for the peer, and of those, acknowledged: a `sync`
+  /// waits until the second reaches what the first was.
+  uint64_t enqueued = 0;
+  uint64_t acknowledged = 0;
   /// Counters, for `peers()` and metrics.
   uint64_t messages_in = 0;
   uint64_t messages_out = 0;
@@ -200,6 +204,15 @@ struct dial_target {
   uint64_t generation = 0;
   /// Whether a connect or a handshake of the current generation runs.
   bool dialling = false;
+};
+
+/// A `sync` waiting for peers to acknowledge what was queued before it:
+/// per session, the `enqueued` count to reach.
+struct sync_waiter {
+  std::map<std::string, uint64_t> targets;
+  /// Whether one of the sessions acknowledged everything it had to.
+  bool acknowledged = false;
+  caf::typed_response_promise<ok_atom> promise;
 };
 
 /// A snapshot fetch waiting for peers' answers.
@@ -262,6 +275,7 @@ struct transport_state {
   std::unordered_map<connection_handle, connection> connections;
   seen_messages seen;
   std::unordered_map<uint64_t, snapshot_fetch> fetches;
+  std::vector<sync_waiter> syncs;
   uint64_t next_fetch = 1;
   /// Peers that had a session once, and what `status()` counts.
   std::set<std::string> ever_connected;

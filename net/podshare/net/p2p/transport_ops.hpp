@@ -157,6 +157,19 @@ void drop_too_slow(self_pointer self, const std::vector<std::string>& names);
 /// Takes a peer's acknowledgement on `c`.
 void on_ack(self_pointer self, connection& c, const acknowledgement& x);
 
+// -- sync (sync.cpp) ----------------------------------------------------------
+
+/// Answers once every session acknowledged what was queued for it before
+/// (a session that ends meanwhile is not waited for), provided at least
+/// one did; with no session and no peer configured, at once.
+caf::result<ok_atom> sync(self_pointer self);
+
+/// Answers the syncs that acknowledgements or ended sessions completed.
+void check_syncs(self_pointer self);
+
+/// Fails every waiting sync (the transport closes).
+void fail_syncs(self_pointer self, const caf::error& reason);
+
 /// Delivers a batch from `c` to local stores and relays it.
 void on_batch(self_pointer self, connection& c, const uint8_t* body,
               size_t size);

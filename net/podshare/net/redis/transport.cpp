@@ -629,6 +629,8 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
     },
     [=](flush_atom) { flush(self); },
     [=](stats_atom) { return self->state.status(); },
+    // A publish is answered once Redis took it: nothing is left to wait for.
+    [=](sync_atom) { return ok_atom::value; },
     [=](deadline_atom, uint64_t generation) {
       auto& st = self->state;
       if (generation == st.generation && st.now == phase::connecting)
