@@ -16,6 +16,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -41,10 +42,16 @@ bool eventually(Predicate done) {
   return done();
 }
 
+// How many partitions `m` holds (none when its actor did not answer).
+size_t held_count(const coord::membership& m) {
+  auto held = m.held();
+  return held ? held->size() : 0;
+}
+
 size_t held_by_all(const std::vector<coord::membership>& members) {
   size_t n = 0;
   for (auto& m : members)
-    n += m.held().size();
+    n += held_count(m);
   return n;
 }
 
@@ -76,10 +83,13 @@ int main() {
       return fail(caf::make_error(podshare::ec::timeout, "no split"));
     for (auto& m : members)
       std::printf("%s holds %zu of 256 partitions\n", m.name().c_str(),
-                  m.held().size());
+                  held_count(m));
     auto p = coord::partition_of("acme", "user-42");
+    auto owner = members[0].owner(p);
+    if (!owner)
+      return fail(owner.error());
     std::printf("acme/user-42 is partition %u, owned by %s\n", p,
-                members[0].owner(p).c_str());
+                owner->c_str());
     // -- a crash-safe counter -------------------------------------------------
     std::vector<std::unique_ptr<coord::counters>> views;
     for (auto& g : generations) {
@@ -94,36 +104,50 @@ int main() {
       for (auto& v : views)
         if (auto res = v->incr("page:/home"); !res)
           return fail(res.error());
-    auto report = [&](const char* when) {
+    // Prints the value once every open pod reads `want`.
+    auto report = [&](const char* when, int64_t want) {
+      auto agreed = eventually([&] {
+        return std::all_of(views.begin(), views.end(), [&](auto& v) {
+          return v->value("page:/home") == want;
+        });
+      });
+      if (!agreed)
+        return false;
       std::printf("%s: page:/home = %lld on every pod, in %zu slots\n", when,
-                  static_cast<long long>(views[0]->value("page:/home")),
-                  views[0]->slots("page:/home"));
+                  static_cast<long long>(want), views[0]->slots("page:/home"));
+      return true;
     };
-    report("300 increments");
+    if (!report("300 increments", 300))
+      return fail(caf::make_error(podshare::ec::timeout, "no agreement"));
     // pod-c goes away: its partitions move, its slot can be folded.
     views[2]->close();
+    views.pop_back();
     members[2].leave();
     if (!eventually([&] {
-          return members[0].held().size() + members[1].held().size() == 256;
+          return held_count(members[0]) + held_count(members[1]) == 256;
         }))
       return fail(caf::make_error(podshare::ec::timeout, "no takeover"));
     std::printf("pod-c left: pod-a holds %zu, pod-b %zu\n",
-                members[0].held().size(), members[1].held().size());
+                held_count(members[0]), held_count(members[1]));
     // A real service folds every few minutes with a quarantine of hours.
     for (size_t i = 0; i < 2; ++i)
       if (auto folded = views[i]->fold(members[i], 0ms); !folded)
         return fail(folded.error());
-    report("pod-c's slot folded");
+    if (!report("pod-c's slot folded", 300))
+      return fail(caf::make_error(podshare::ec::timeout, "no agreement"));
     // pod-b "crashes" and comes back with nothing: a new generation.
     views[1]->close();
+    views.pop_back();
     coord::counters_options again;
     again.writer = coord::fresh_generation();
     auto restarted = coord::counters::open(sys, transport, again);
     if (!restarted)
       return fail(restarted.error());
-    if (auto res = (*restarted)->incr("page:/home", 5); !res)
+    views.push_back(std::move(*restarted));
+    if (auto res = views.back()->incr("page:/home", 5); !res)
       return fail(res.error());
-    report("pod-b restarted and counted 5");
+    if (!report("pod-b restarted and counted 5", 305))
+      return fail(caf::make_error(podshare::ec::timeout, "no agreement"));
     // -- generations ----------------------------------------------------------
     auto g1 = coord::replicated_generations::open(sys, transport);
     auto g2 = coord::replicated_generations::open(sys, transport);
@@ -132,14 +156,16 @@ int main() {
     auto cached_at = *(*g2)->snapshot("user:42");
     if (auto res = (*g1)->bump("user:42"); !res)
       return fail(res.error());
+    if (!eventually([&] { return *(*g2)->snapshot("user:42") > cached_at; }))
+      return fail(caf::make_error(podshare::ec::timeout, "bump not seen"));
     std::printf("user:42 cached at generation %llu; after a bump on another "
                 "pod it is %llu: the cached entry is stale\n",
                 static_cast<unsigned long long>(cached_at),
                 static_cast<unsigned long long>(*(*g2)->snapshot("user:42")));
     (*g1)->close();
     (*g2)->close();
-    views[0]->close();
-    (*restarted)->close();
+    for (auto& v : views)
+      v->close();
     members[0].leave();
     members[1].leave();
     return 0;

@@ -11,6 +11,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <unordered_map>
 
@@ -215,9 +216,11 @@ CAF_TEST(sync answers once every connected peer acknowledged) {
     burst.emplace("k" + std::to_string(i), std::string(100, 'x'));
   CAF_REQUIRE(sa.set_many(burst));
   CAF_REQUIRE(a.call<ok_atom>(sync_atom::value));
-  for (auto& x : a.peers())
-    if (x.name == "b")
-      CAF_CHECK_EQUAL(x.queued, 0u);
+  auto peers = a.peers();
+  auto b_peer = std::find_if(peers.begin(), peers.end(),
+                             [](auto& x) { return x.name == "b"; });
+  CAF_REQUIRE(b_peer != peers.end());
+  CAF_CHECK_EQUAL(b_peer->queued, 0u);
   // Alone, with no peer configured, there is nobody to wait for.
   pod lone{named("lone")};
   CAF_REQUIRE(lone.ok());

@@ -8,6 +8,7 @@
 #include "podshare/net/close_transport.hpp"
 #include "podshare/net/p2p/spawn.hpp"
 #include "podshare/store.hpp"
+#include "support/eventually.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -31,18 +32,12 @@ namespace podshare::testing {
 
 using string_store = store<std::string>;
 
-/// Polls `pred` every 10 ms until it holds or `timeout` passes; generous
-/// deadlines, because the machine may be loaded.
+/// `eventually` with the longer deadline the mesh tests use: a loaded
+/// machine may take long to connect pods.
 inline bool wait_until(const std::function<bool()>& pred,
                        std::chrono::milliseconds timeout
                        = std::chrono::seconds{30}) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-  return true;
+  return eventually(pred, timeout);
 }
 
 /// Notices a transport reported, readable from the test thread.

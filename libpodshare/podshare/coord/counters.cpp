@@ -4,6 +4,7 @@
 #include "podshare/coord/rendezvous.hpp"
 #include "podshare/detail/blocking_call.hpp"
 #include "podshare/error.hpp"
+#include "podshare/hybrid_clock.hpp"
 #include "podshare/record.hpp"
 #include "podshare/replica.hpp"
 
@@ -42,13 +43,8 @@ counters::counters(caf::actor_system& sys, json_store store,
     opts_(std::move(opts)), writer_(std::move(writer)) {}
 
 int64_t counters::now_ms() const {
-  using namespace std::chrono;
   auto& clock = opts_.store.wall_clock;
-  auto ns
-    = clock ? clock()
-            : duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
-                .count();
-  return ns / 1000000;
+  return (clock ? clock() : system_wall_clock()()) / 1000000;
 }
 
 caf::expected<int64_t> counters::incr(const std::string& key, uint64_t by) {
@@ -59,20 +55,22 @@ caf::expected<int64_t> counters::decr(const std::string& key, uint64_t by) {
   return add(key, 0, by);
 }
 
-caf::expected<int64_t> counters::add(const std::string& key, uint64_t incr,
-                                     uint64_t decr) {
-  std::lock_guard<std::mutex> guard{mtx_};
+caf::error counters::check_not_folded(const std::string& key) const {
   // A pod that judged this writer dead (partitioned away for longer than
   // its quarantine) folded the slot: every replica would drop what it adds.
   bool folded = false;
   store_.visit(key, [&](const nlohmann::json& x) {
     folded = counter_value::is_folded(x, writer_);
   });
-  if (folded)
-    return caf::make_error(ec::writer_folded,
-                           "counter '" + key + "': slot " + writer_
-                             + " was folded by another pod; open counters "
-                               "under a new generation");
+  if (!folded)
+    return caf::none;
+  return caf::make_error(ec::writer_folded,
+                         "counter '" + key + "': slot " + writer_
+                           + " was folded by another pod; open counters "
+                             "under a new generation");
+}
+
+counter_value::slot& counters::totals_of(const std::string& key) {
   auto [mine, fresh] = totals_.try_emplace(key);
   auto& totals = mine->second;
   if (fresh) {
@@ -83,11 +81,26 @@ caf::expected<int64_t> counters::add(const std::string& key, uint64_t incr,
     });
     totals.node = store_.node_id();
   }
+  return totals;
+}
+
+caf::expected<int64_t> counters::add(const std::string& key, uint64_t incr,
+                                     uint64_t decr) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (auto err = check_not_folded(key))
+    return err;
+  auto& totals = totals_of(key);
+  auto before = totals;
   totals.incr += incr;
   totals.decr += decr;
   totals.written_ms = now_ms();
-  if (auto err = write(key, counter_value::with_slot(writer_, totals)))
+  if (auto err = write(key, counter_value::with_slot(writer_, totals))) {
+    // Whether or not the write applied, the totals go back: a retry then
+    // writes the same totals again, which the join (the larger per field)
+    // takes once. Counting on instead would count this increment twice.
+    totals = before;
     return err;
+  }
   return value(key);
 }
 
@@ -128,10 +141,16 @@ size_t counters::slots(const std::string& key) const {
 
 caf::expected<uint64_t> counters::fold(const membership& members,
                                        caf::timespan quarantine) {
+  // Without a sure answer nothing folds: an empty live set would make every
+  // quiet live writer look dead.
   auto alive = members.live_generations();
-  alive.push_back(writer_);
-  std::sort(alive.begin(), alive.end());
+  if (!alive)
+    return std::move(alive.error());
+  alive->push_back(writer_);
+  std::sort(alive->begin(), alive->end());
   auto held = members.held();
+  if (!held)
+    return std::move(held.error());
   auto now = now_ms();
   auto quarantine_ms
     = std::chrono::duration_cast<std::chrono::milliseconds>(quarantine).count();
@@ -144,7 +163,7 @@ caf::expected<uint64_t> counters::fold(const membership& members,
       return;
     std::string key{x.key()};
     auto p = partition_of(store_.topic(), key, members.partitions());
-    if (!std::binary_search(held.begin(), held.end(), p))
+    if (!std::binary_search(held->begin(), held->end(), p))
       return;
     auto& value = x.value_as<nlohmann::json>();
     auto slots = value.find("slots");
@@ -152,7 +171,7 @@ caf::expected<uint64_t> counters::fold(const membership& members,
       return;
     for (auto& [g, raw] : slots->items()) {
       auto s = counter_value::slot_of(value, g);
-      if (!std::binary_search(alive.begin(), alive.end(), g)
+      if (!std::binary_search(alive->begin(), alive->end(), g)
           && now - s.written_ms > quarantine_ms)
         dead[key].emplace_back(g, s);
     }
@@ -160,14 +179,11 @@ caf::expected<uint64_t> counters::fold(const membership& members,
   uint64_t folded = 0;
   std::lock_guard<std::mutex> guard{mtx_};
   for (auto& [key, slots] : dead) {
-    auto [mine, fresh] = totals_.try_emplace(key);
-    auto& totals = mine->second;
-    if (fresh) {
-      store_.visit(key, [&](const nlohmann::json& x) {
-        totals = counter_value::slot_of(x, writer_);
-      });
-      totals.node = store_.node_id();
-    }
+    // A folder whose own slot was folded would fold into a slot every
+    // replica drops, and the dead totals would vanish with it.
+    if (auto err = check_not_folded(key))
+      return err;
+    auto& totals = totals_of(key);
     auto update = nlohmann::json{{"slots", nlohmann::json::object()},
                                  {"folded", nlohmann::json::object()}};
     for (auto& [g, s] : slots) {
@@ -178,8 +194,16 @@ caf::expected<uint64_t> counters::fold(const membership& members,
     }
     totals.written_ms = now;
     update["slots"] = counter_value::with_slot(writer_, totals)["slots"];
-    if (auto err = write(key, update))
+    if (auto err = write(key, update)) {
+      // Unlike an increment, a fold cannot simply be taken back: once it
+      // applied, the dead slots are gone and the absorbed totals live only
+      // in this slot. So the totals are what this replica now holds.
+      store_.visit(key, [&](const nlohmann::json& x) {
+        totals = counter_value::slot_of(x, writer_);
+      });
+      totals.node = store_.node_id();
       return err;
+    }
   }
   return folded;
 }

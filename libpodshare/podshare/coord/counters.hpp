@@ -50,7 +50,9 @@ public:
   open(caf::actor_system& sys, transport_actor transport,
        counters_options opts = {});
 
-  /// Adds `by` to `key`; returns the value this pod then reads.
+  /// Adds `by` to `key`; returns the value this pod then reads. A call that
+  /// failed may still count, at most once, until this writer's next write
+  /// of `key`; retried with the same `by`, it counts exactly once.
   caf::expected<int64_t> incr(const std::string& key, uint64_t by = 1);
 
   /// Subtracts `by` from `key`; returns the value this pod then reads.
@@ -85,6 +87,10 @@ private:
   caf::expected<int64_t> add(const std::string& key, uint64_t incr,
                              uint64_t decr);
   caf::error write(const std::string& key, const nlohmann::json& value);
+  /// `writer_folded` when another pod folded this writer's slot of `key`.
+  caf::error check_not_folded(const std::string& key) const;
+  /// This writer's running totals of `key` (mtx_ held).
+  counter_value::slot& totals_of(const std::string& key);
   int64_t now_ms() const;
 
   caf::actor_system* sys_;

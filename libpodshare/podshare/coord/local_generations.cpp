@@ -1,6 +1,7 @@
 #include "podshare/coord/local_generations.hpp"
 
 #include "podshare/error.hpp"
+#include "podshare/hybrid_clock.hpp"
 #include "podshare/record.hpp"
 #include "podshare/replica.hpp"
 #include "podshare/value_ops.hpp"
@@ -12,12 +13,6 @@ namespace podshare::coord {
 
 namespace {
 
-int64_t system_now() {
-  using namespace std::chrono;
-  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
-    .count();
-}
-
 caf::error closed_error() {
   return caf::make_error(ec::closed, "the generations are closed");
 }
@@ -25,7 +20,7 @@ caf::error closed_error() {
 } // namespace
 
 local_generations::local_generations(wall_clock clock)
-  : clock_(clock ? std::move(clock) : wall_clock{system_now}),
+  : clock_(clock ? std::move(clock) : system_wall_clock()),
     map_(std::make_shared<replica>(layout_of<uint64_t>())) {}
 
 local_generations::~local_generations() = default;

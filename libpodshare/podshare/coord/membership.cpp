@@ -81,26 +81,30 @@ caf::expected<membership> membership::join(caf::actor_system& sys,
   return membership{std::move(state)};
 }
 
-std::vector<std::string> membership::live() const {
-  auto res = detail::blocking_call<std::vector<std::string>>(
+caf::expected<std::vector<std::string>> membership::live() const {
+  return detail::blocking_call<std::vector<std::string>>(
     *state_->sys, state_->actor, state_->timeout, get_atom::value);
-  return res ? std::move(*res) : std::vector<std::string>{};
 }
 
-std::string membership::owner(uint32_t partition) const {
-  return coord::owner(partition, live(), state_->partitions);
+caf::expected<std::string> membership::owner(uint32_t partition) const {
+  auto members = live();
+  if (!members)
+    return std::move(members.error());
+  return coord::owner(partition, *members, state_->partitions);
 }
 
-std::vector<uint32_t> membership::held() const {
-  auto res = detail::blocking_call<std::vector<uint32_t>>(
+caf::expected<std::vector<uint32_t>> membership::held() const {
+  return detail::blocking_call<std::vector<uint32_t>>(
     *state_->sys, state_->actor, state_->timeout, get_atom::value,
     ownership_atom::value);
-  return res ? std::move(*res) : std::vector<uint32_t>{};
 }
 
-std::vector<std::string> membership::live_generations() const {
+caf::expected<std::vector<std::string>> membership::live_generations() const {
+  auto members = live();
+  if (!members)
+    return std::move(members.error());
   std::vector<std::string> result;
-  for (auto& member : live())
+  for (auto& member : *members)
     state_->presence.map->read(member, [&](const record* x) {
       if (x == nullptr || x->tombstone())
         return;
@@ -112,9 +116,11 @@ std::vector<std::string> membership::live_generations() const {
   return result;
 }
 
-bool membership::holds(uint32_t partition) const {
+caf::expected<bool> membership::holds(uint32_t partition) const {
   auto x = held();
-  return std::binary_search(x.begin(), x.end(), partition);
+  if (!x)
+    return std::move(x.error());
+  return std::binary_search(x->begin(), x->end(), partition);
 }
 
 void membership::on_ownership(ownership_callback f) {

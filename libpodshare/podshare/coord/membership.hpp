@@ -49,20 +49,23 @@ public:
                                         transport_actor transport,
                                         membership_options opts = {});
 
+  // Each read asks the member actor: an error when it did not answer
+  // within the presence store's call timeout, or has left.
+
   /// The live members, sorted; this one included until it leaves.
-  std::vector<std::string> live() const;
+  caf::expected<std::vector<std::string>> live() const;
 
   /// The live owner of `partition` ("" when none).
-  std::string owner(uint32_t partition) const;
+  caf::expected<std::string> owner(uint32_t partition) const;
 
   /// Whether this member holds `partition` now (after its settle time).
-  bool holds(uint32_t partition) const;
+  caf::expected<bool> holds(uint32_t partition) const;
 
   /// The partitions this member holds, ascending.
-  std::vector<uint32_t> held() const;
+  caf::expected<std::vector<uint32_t>> held() const;
 
   /// The process generations the live members' heartbeats carry, sorted.
-  std::vector<std::string> live_generations() const;
+  caf::expected<std::vector<std::string>> live_generations() const;
 
   /// Calls `f` with every ownership change, the first listing everything
   /// held; `f` runs on an actor of its own: keep it short.

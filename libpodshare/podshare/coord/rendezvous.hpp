@@ -41,9 +41,9 @@ std::string rendezvous_owner(uint32_t partition,
 
 /// The balanced assignment of `partitions` partitions to `live` (any
 /// order): partition by partition, ascending, each goes to the member of
-/// highest weight that holds fewer than ⌈partitions / members⌉. Every member
-/// holds ⌈partitions / members⌉ but the last to fill, so no share is more
-/// than one partition above the mean, and removing a member moves its
+/// highest weight that holds fewer than ⌈partitions / members⌉. No share is
+/// above that cap, so none is more than one partition above the mean; the
+/// members that fill last share the shortfall. Removing a member moves its
 /// partitions plus a few percent more (docs/coordination.md has the
 /// figures). Empty when `live` is.
 std::vector<std::string> assign(const std::vector<std::string>& live,

@@ -2,6 +2,7 @@
 
 #include "podshare/coord/generation.hpp"
 #include "podshare/error.hpp"
+#include "podshare/hybrid_clock.hpp"
 #include "podshare/record.hpp"
 #include "podshare/replica.hpp"
 
@@ -25,13 +26,7 @@ uint64_t count_of(const nlohmann::json& x) {
 caf::expected<std::unique_ptr<replicated_generations>>
 replicated_generations::open(caf::actor_system& sys, transport_actor transport,
                              std::string topic, options opts) {
-  auto clock = opts.wall_clock;
-  if (!clock)
-    clock = [] {
-      using namespace std::chrono;
-      return duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
-        .count();
-    };
+  auto clock = opts.wall_clock ? opts.wall_clock : system_wall_clock();
   auto s = json_store::open(sys, std::move(topic), std::move(transport),
                             std::move(opts), join);
   if (!s)

@@ -124,8 +124,13 @@ int member(caf::actor_system& sys, podshare::transport_actor transport,
   }
   std::string last;
   while (!stop_requested.load()) {
+    auto held = m->held();
+    if (!held) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
+      continue;
+    }
     std::string now;
-    for (auto p : m->held())
+    for (auto p : *held)
       now += (now.empty() ? "" : ",") + std::to_string(p);
     if (now != last)
       say("held " + now);

@@ -120,7 +120,8 @@ caf::result<ok_atom> publish(self_pointer self, const std::string& topic,
 bool enqueue(self_pointer self, peer_session& s, outbound_item item) {
   if (s.queued.size() + s.in_flight.size() >= self->state.cfg.max_queue)
     return false;
-  ++s.enqueued;
+  if (item.message)
+    ++s.enqueued;
   s.queued.push_back(std::move(item));
   pump(self, s);
   return true;
@@ -165,9 +166,11 @@ void on_ack(self_pointer self, connection& c, const acknowledgement& x) {
     return;
   while (!s->in_flight.empty()
          && s->in_flight.front().sent_messages <= x.messages) {
-    s->in_flight_bytes -= s->in_flight.front().item.payload_size();
+    auto& done = s->in_flight.front().item;
+    s->in_flight_bytes -= done.payload_size();
+    if (done.message)
+      ++s->acknowledged;
     s->in_flight.pop_front();
-    ++s->acknowledged;
   }
   if (!self->state.syncs.empty())
     check_syncs(self);

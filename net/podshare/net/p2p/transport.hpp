@@ -178,7 +178,8 @@ struct peer_session {
   uint64_t in_flight_bytes = 0;
   /// Data messages sent on the current connection (cumulative).
   uint64_t sent_messages = 0;
-  /// Items ever queued for the peer, and of those, acknowledged: a `sync`
+  /// Published messages ever queued for the peer (snapshot answers, sent
+  /// in pieces, are not counted), and of those, acknowledged: a `sync`
   /// waits until the second reaches what the first was.
   uint64_t enqueued = 0;
   uint64_t acknowledged = 0;
