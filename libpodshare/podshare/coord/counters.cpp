@@ -90,18 +90,25 @@ caf::expected<int64_t> counters::add(const std::string& key, uint64_t incr,
   if (auto err = check_not_folded(key))
     return err;
   auto& totals = totals_of(key);
-  auto before = totals;
   totals.incr += incr;
   totals.decr += decr;
   totals.written_ms = now_ms();
   if (auto err = write(key, counter_value::with_slot(writer_, totals))) {
-    // Whether or not the write applied, the totals go back: a retry then
-    // writes the same totals again, which the join (the larger per field)
-    // takes once. Counting on instead would count this increment twice.
-    totals = before;
+    reload_totals(key);
     return err;
   }
   return value(key);
+}
+
+void counters::reload_totals(const std::string& key) {
+  // The replica holds what applied here: a write that failed before the
+  // store took it is not there, one whose broadcast failed is, and the join
+  // (the larger per field) would keep it even if the totals went back.
+  auto& totals = totals_[key];
+  store_.visit(key, [&](const nlohmann::json& x) {
+    totals = counter_value::slot_of(x, writer_);
+  });
+  totals.node = store_.node_id();
 }
 
 caf::error counters::write(const std::string& key,
@@ -116,7 +123,9 @@ caf::error counters::write(const std::string& key,
     opts_.store.transport_timeout, sync_atom::value);
   // A transport of someone else's that cannot tell has nothing to wait for.
   if (!synced && synced.error() != caf::sec::unexpected_message)
-    return std::move(synced.error());
+    return caf::make_error(ec::broadcast_failed,
+                           "counted here, not acknowledged by the peers: "
+                             + describe(synced.error()));
   return caf::none;
 }
 
@@ -195,13 +204,7 @@ caf::expected<uint64_t> counters::fold(const membership& members,
     totals.written_ms = now;
     update["slots"] = counter_value::with_slot(writer_, totals)["slots"];
     if (auto err = write(key, update)) {
-      // Unlike an increment, a fold cannot simply be taken back: once it
-      // applied, the dead slots are gone and the absorbed totals live only
-      // in this slot. So the totals are what this replica now holds.
-      store_.visit(key, [&](const nlohmann::json& x) {
-        totals = counter_value::slot_of(x, writer_);
-      });
-      totals.node = store_.node_id();
+      reload_totals(key);
       return err;
     }
   }

@@ -50,9 +50,11 @@ public:
   open(caf::actor_system& sys, transport_actor transport,
        counters_options opts = {});
 
-  /// Adds `by` to `key`; returns the value this pod then reads. A call that
-  /// failed may still count, at most once, until this writer's next write
-  /// of `key`; retried with the same `by`, it counts exactly once.
+  /// Adds `by` to `key`; returns the value this pod then reads. Fails with
+  /// `broadcast_failed` when it counted here but the peers did not
+  /// acknowledge it (it reaches them with this writer's next write of
+  /// `key` or a resync): do not retry that. Any other error: it did not
+  /// count (a timeout may leave it undecided).
   caf::expected<int64_t> incr(const std::string& key, uint64_t by = 1);
 
   /// Subtracts `by` from `key`; returns the value this pod then reads.
@@ -91,6 +93,8 @@ private:
   caf::error check_not_folded(const std::string& key) const;
   /// This writer's running totals of `key` (mtx_ held).
   counter_value::slot& totals_of(const std::string& key);
+  /// After a failed write: the totals become what the replica holds.
+  void reload_totals(const std::string& key);
   int64_t now_ms() const;
 
   caf::actor_system* sys_;

@@ -66,16 +66,22 @@ int count(caf::actor_system& sys, podshare::transport_actor transport,
     say("error " + podshare::describe(c.error()));
     return 3;
   }
-  for (uint64_t i = 1; i <= times && !stop_requested.load(); ++i) {
+  // "counted N": increments this pod counted; "acked N": of those, the
+  // ones its peers acknowledged.
+  uint64_t counted = 0;
+  uint64_t acked = 0;
+  while (counted < times && !stop_requested.load()) {
     auto v = (*c)->incr(key);
-    if (!v) {
-      // Not acknowledged: retried, as an application would.
-      say("retry " + podshare::describe(v.error()));
-      --i;
+    if (v || v.error() == podshare::ec::broadcast_failed)
+      say("counted " + std::to_string(++counted));
+    if (v) {
+      say("acked " + std::to_string(++acked));
+    } else {
+      // Counted but unconfirmed: not retried (that would count it twice).
+      // Anything else did not count: retried, as an application would.
+      say("failed " + podshare::describe(v.error()));
       std::this_thread::sleep_for(std::chrono::milliseconds{20});
-      continue;
     }
-    say("acked " + std::to_string(i));
   }
   report_values([&] { return (*c)->value(key); });
   (*c)->close();

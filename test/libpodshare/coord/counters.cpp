@@ -6,6 +6,7 @@
 #include "podshare/error.hpp"
 #include "podshare/coord/generation.hpp"
 #include "podshare/net/memory/spawn.hpp"
+#include "fault_transport.hpp"
 #include "support/eventually.hpp"
 
 #include <caf/actor_system.hpp>
@@ -137,6 +138,31 @@ CAF_TEST(a restarted pod writes a new slot and loses nothing) {
   CAF_CHECK_EQUAL(*again.incr("k", 3), 10);
   CAF_CHECK(all_read("k", 10));
   CAF_CHECK_EQUAL(a.slots("k"), 2u);
+}
+
+CAF_TEST(an increment whose broadcast failed counts once and travels later) {
+  auto switches = std::make_shared<testing::faults>();
+  auto faulty = testing::spawn_fault_transport(sys, transport, switches);
+  counters_options opts;
+  opts.writer = fresh_generation();
+  auto c = counters::open(sys, faulty, opts);
+  CAF_REQUIRE(c);
+  auto& peer = pod(fresh_generation());
+  CAF_CHECK_EQUAL(*(*c)->incr("k", 2), 2);
+  CAF_REQUIRE(all_read("k", 2));
+  switches->fail_publish = true;
+  auto failed = (*c)->incr("k", 3);
+  CAF_REQUIRE(!failed);
+  CAF_CHECK_EQUAL(failed.error(), ec::broadcast_failed);
+  // Counted here; the peer has not heard of it.
+  CAF_CHECK_EQUAL((*c)->value("k"), 5);
+  CAF_CHECK_EQUAL(peer.value("k"), 2);
+  switches->fail_publish = false;
+  // The next write carries it: counted once, everywhere.
+  CAF_CHECK_EQUAL(*(*c)->incr("k", 1), 6);
+  CAF_CHECK(eventually([&] { return peer.value("k") == 6; }));
+  CAF_CHECK(!(*c)->close());
+  anon_send_exit(faulty, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(a writer id used before continues from its totals) {
