@@ -11,6 +11,7 @@
 #include "exit_code.hpp"
 #include "transport_choice.hpp"
 
+#include "podshare/configure.hpp"
 #include "podshare/coord/counters.hpp"
 #include "podshare/coord/membership.hpp"
 #include "podshare/coord/replicated_generations.hpp"
@@ -170,6 +171,9 @@ int main(int argc, char** argv) {
     say("error " + prepared.reason);
     return 2;
   }
+  // Three pods, a redis-server and the script share two cores: workers that
+  // poll while idle would take them from the pods with work.
+  podshare::configure(cfg, podshare::scheduling::on_demand);
   caf::actor_system sys{cfg};
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);

@@ -100,8 +100,10 @@ CAF_TEST(local generations count bumps and start at zero) {
   CAF_REQUIRE(many);
   CAF_CHECK_EQUAL(*many, std::vector<uint64_t>({2, 0, 1}));
   CAF_CHECK(!g.close());
-  CAF_CHECK_EQUAL(g.bump("k").error(), ec::closed);
-  CAF_CHECK_EQUAL(g.snapshot("k").error(), ec::closed);
+  auto bumped = g.bump("k");
+  auto read = g.snapshot("k");
+  CAF_CHECK_EQUAL(bumped.error(), ec::closed);
+  CAF_CHECK_EQUAL(read.error(), ec::closed);
 }
 
 CAF_TEST(local generations lose no concurrent bump) {
