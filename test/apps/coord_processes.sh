@@ -65,25 +65,36 @@ flags() {
 }
 
 # same_value LO HI NAMES...: every pod's last value is equal and in
-# [LO, HI], within 60 s.
+# [LO, HI]. Waits as long as some pod's output moves (10,000 acknowledged
+# increments take minutes under ASan on a loaded machine) and gives up after
+# 60 s in which nothing changed.
 same_value() {
-  local lo=$1 hi=$2 first v n ok
+  local lo=$1 hi=$2 first v n ok seen="" now quiet=0
   shift 2
-  for _ in $(seq 600); do
+  while (( quiet < 600 )); do
     ok=1
     first=$(last_of "$dir/$1" value)
     [[ -n $first && $first -ge $lo && $first -le $hi ]] || ok=0
+    now=""
     for n in "$@"; do
       v=$(last_of "$dir/$n" value)
+      now+="$v/$(last_of "$dir/$n" acked) "
       [[ $v == "$first" ]] || ok=0
     done
     [[ $ok == 1 ]] && { echo "$first"; return 0; }
+    if [[ $now == "$seen" ]]; then
+      quiet=$((quiet + 1))
+    else
+      seen=$now quiet=0
+    fi
     sleep 0.1
   done
+  # To stderr: the caller captures stdout.
   for n in "$@"; do
     echo "  | $n: value $(last_of "$dir/$n" value), acked $(last_of "$dir/$n" acked)"
-    tail -3 "$dir/$n.err" | sed 's/^/  | /'
-  done
+    tail -3 "$dir/$n" | sed 's/^/  | out: /'
+    tail -3 "$dir/$n.err" | sed 's/^/  | err: /'
+  done >&2
   return 1
 }
 

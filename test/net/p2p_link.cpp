@@ -208,10 +208,17 @@ CAF_TEST(a late joiner loads a large snapshot in pieces) {
   }));
   CAF_MESSAGE("snapshot of " << stored << " bytes");
   CAF_CHECK_GREATER(stored, 8 * net::p2p::max_part_size);
-  pod b{named("b", {a.endpoint()})};
+  // 14 MB can take longer than the default timeouts (2 s for the fetch,
+  // 5 s for the store) under ASan on a busy machine; what this checks is
+  // the pieces, not the speed.
+  auto cfg_b = named("b", {a.endpoint()});
+  cfg_b.fetch_timeout = 60s;
+  pod b{cfg_b};
   CAF_REQUIRE(b.ok());
   CAF_REQUIRE(wait_until([&] { return b.connected_to("a"); }));
-  auto& sb = b.open("t");
+  options slow_ok;
+  slow_ok.transport_timeout = 60s;
+  auto& sb = b.open("t", slow_ok);
   // Right after open, without waiting for any event.
   CAF_CHECK_EQUAL(sb.keys().size(), keys);
   CAF_CHECK(reads(sb, "key-123456", "value-123456"));

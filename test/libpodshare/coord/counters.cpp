@@ -197,7 +197,7 @@ CAF_TEST(fold moves dead writers into a live slot on every pod) {
   membership_options mopts;
   mopts.name = "a";
   mopts.generation = live_writer;
-  mopts.ttl = 400ms;
+  mopts.ttl = 2s;
   auto members = membership::join(sys, transport, mopts);
   CAF_REQUIRE(members);
   CAF_REQUIRE(eventually([&] {
@@ -238,7 +238,7 @@ CAF_TEST(a pod that does not own a counter does not fold it) {
   membership_options mopts;
   mopts.name = "a";
   mopts.generation = a.writer();
-  mopts.ttl = 400ms;
+  mopts.ttl = 2s;
   mopts.partitions = 1;
   auto ma = membership::join(sys, transport, mopts);
   CAF_REQUIRE(ma);

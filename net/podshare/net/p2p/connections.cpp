@@ -188,7 +188,7 @@ void write(self_pointer self, connection& c, const bytes& frames) {
       // Ended from the mailbox: a caller may be walking the sessions.
       if (!c.failure)
         c.failure = std::move(err);
-      self->send(self, close_conn_atom::value, c.hdl);
+      send_self(self, close_conn_atom::value, c.hdl);
       return;
     }
     c.tls->drain(buf);
@@ -205,7 +205,7 @@ void flush_soon(self_pointer self, connection& c) {
   if (st.flush_scheduled)
     return;
   st.flush_scheduled = true;
-  self->send(self, flush_atom::value);
+  send_self(self, flush_atom::value);
 }
 
 void flush_all(self_pointer self) {

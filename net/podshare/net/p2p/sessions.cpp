@@ -228,7 +228,7 @@ void schedule_dial(self_pointer self, const std::string& endpoint,
   auto generation = ++t.generation;
   t.dialling = false;
   if (delay.count() == 0)
-    self->send(self, dial_atom::value, endpoint, generation);
+    send_self(self, dial_atom::value, endpoint, generation);
   else
     later(self, delay, dial_atom::value, endpoint, generation);
 }

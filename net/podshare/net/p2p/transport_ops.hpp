@@ -45,6 +45,14 @@ void next_cycle(self_pointer self, Ts... xs) {
   });
 }
 
+/// Sends the broker `xs` now, with no sender. In CAF 0.17 a message that
+/// names the broker as its sender and is still queued when it exits keeps
+/// the broker from ever being freed (LeakSanitizer, `net.p2p_link`).
+template <class... Ts>
+void send_self(self_pointer self, Ts&&... xs) {
+  caf::anon_send(caf::actor_cast<caf::actor>(self), std::forward<Ts>(xs)...);
+}
+
 /// Sends the broker `xs` after `delay`, through its timer actor. In CAF 0.17
 /// a message a broker schedules for itself that arrives after it exited
 /// keeps the broker from ever being freed (LeakSanitizer, `net.p2p_link`);
