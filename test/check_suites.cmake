@@ -1,8 +1,8 @@
-# Compares the suites compiled into podshare-test with those ctest runs.
+# Compares the suites compiled into a test binary with those ctest runs.
 execute_process(COMMAND "${TEST_BINARY}" -a OUTPUT_VARIABLE listing
                 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "podshare-test -a failed: ${rc}")
+  message(FATAL_ERROR "${TEST_BINARY} -a failed: ${rc}")
 endif()
 string(REGEX MATCHALL "- [^\n]+" lines "${listing}")
 set(actual "")
