@@ -46,12 +46,17 @@ std::string render_error(uint8_t code, caf::atom_value,
 }
 
 std::string describe(const caf::error& err) {
+  // CAF 0.17's category() reads through the null payload of no error.
+  if (!err)
+    return "none";
   if (err.category() != error_category)
     return caf::to_string(err);
   return render_error(err.code(), err.category(), err.context());
 }
 
 std::string reason_of(const caf::error& err) {
+  if (!err)
+    return describe(err);
   auto& context = err.context();
   if (context.match_elements<std::string>())
     return context.get_as<std::string>(0);

@@ -24,6 +24,11 @@ CAF_TEST(describe names the code and carries the reason) {
   CAF_CHECK_EQUAL(describe(caf::make_error(ec::closed)), "podshare: closed");
 }
 
+CAF_TEST(no error is described rather than crashing) {
+  CAF_CHECK_EQUAL(describe(caf::error{}), "none");
+  CAF_CHECK_EQUAL(reason_of(caf::error{}), "none");
+}
+
 CAF_TEST(a configured actor system renders podshare errors by name) {
   caf::actor_system_config cfg;
   configure(cfg);

@@ -434,6 +434,36 @@ CAF_TEST(concurrent snapshots join instead of overwriting each other) {
   CAF_CHECK_EQUAL(entries->size(), 2u);
 }
 
+CAF_TEST(a stored snapshot that does not decode is kept not replaced) {
+  auto transport = connect();
+  // As a newer version might write it: a known format we cannot read.
+  std::string foreign("\x93\xff\x00"
+                      "from the future",
+                      18);
+  plain_client client{server.port()};
+  CAF_REQUIRE_EQUAL(client.run({"SET", "podshare:t:snapshot", foreign}), "OK");
+  auto ours = wire::encode_snapshot(
+    wire::format::msgpack, {event{event_kind::set, "x", bytes{0xa1, 'v'},
+                                  nullptr, version{10, "n", 1}}});
+  caf::scoped_actor self{sys};
+  auto store_ours = [&] {
+    caf::error result;
+    self->request(transport, 5s, store_snap_atom::value, std::string{"t"}, ours)
+      .receive([](ok_atom) {}, [&](caf::error& err) { result = err; });
+    return result;
+  };
+  auto refused = store_ours();
+  CAF_REQUIRE(refused);
+  CAF_CHECK_NOT_EQUAL(describe(refused).find("kept, not replaced"),
+                      std::string::npos);
+  CAF_CHECK_EQUAL(client.run({"GET", "podshare:t:snapshot"}), foreign);
+  // Once an operator deletes it, the next snapshot goes through.
+  client.run({"DEL", "podshare:t:snapshot"});
+  CAF_CHECK(!store_ours());
+  auto stored = client.run({"GET", "podshare:t:snapshot"});
+  CAF_CHECK_EQUAL(stored, std::string(ours.begin(), ours.end()));
+}
+
 CAF_TEST(merged values converge when pods open while others append) {
   using set_store = podshare::store<std::set<std::string>>;
   auto join

@@ -221,12 +221,20 @@ void run_snapshot_jobs(self_pointer self) {
                 bytes(first, first + x.str.size()), ours)
       .then([self, id](bytes& merged) { commit_snapshot(self, id, merged); },
             [self, id](caf::error& err) {
+              // It may be a newer version's: replacing it with our view
+              // could lose what only it holds. The snapshotter reports the
+              // error and retries; an operator who deletes the key lets the
+              // next snapshot through.
               auto& st = self->state;
               if (!st.job_running || id != st.job_id)
                 return;
-              st.report(failure("the stored snapshot does not decode ("
-                                + describe(err) + "); replacing it"));
-              commit_snapshot(self, id, st.snapshot_jobs.front().payload);
+              st.commands.command({"UNWATCH"}, [](reply&) {});
+              schedule_flush(self);
+              finish_job(self, id,
+                         failure("the stored snapshot does not decode ("
+                                 + describe(err)
+                                 + "); kept, not replaced: delete the key to "
+                                   "store a new one"));
             });
   });
   schedule_flush(self);
