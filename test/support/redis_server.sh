@@ -8,17 +8,31 @@
 
 start_redis_server() {
   redis_dir=$(mktemp -d)
-  redis_port=$(( 20000 + RANDOM % 40000 ))
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
-    --appendonly no --dir "$redis_dir" --logfile "$redis_dir/redis.log" "$@" &
-  redis_pid=$!
   trap 'kill $redis_pid 2>/dev/null; wait $redis_pid 2>/dev/null; rm -rf "$redis_dir"' EXIT
-  for _ in $(seq 100); do
-    # An error reply (NOAUTH) shows the server is up too.
-    [[ -n $(redis-cli -p "$redis_port" ping 2>/dev/null) ]] && return 0
-    sleep 0.1
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    # Below Linux's ephemeral ports (32768 and up), which other tests'
+    # outgoing connections hold; a port still taken is tried again.
+    redis_port=$((20000 + RANDOM % 12000))
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
+      --appendonly no --dir "$redis_dir" --logfile "$redis_dir/redis.log" \
+      "$@" &
+    redis_pid=$!
+    for _ in $(seq 100); do
+      # Ours must be the one that answers: a server that could not bind
+      # exits, while another one may hold the port.
+      kill -0 "$redis_pid" 2>/dev/null || break
+      if grep -q "Ready to accept connections" "$redis_dir/redis.log" \
+        2>/dev/null; then
+        return 0
+      fi
+      sleep 0.1
+    done
+    kill "$redis_pid" 2>/dev/null
+    wait "$redis_pid" 2>/dev/null
+    echo "redis-server did not start on port $redis_port (try $attempt)" >&2
+    cat "$redis_dir/redis.log" >&2
+    rm -f "$redis_dir/redis.log"
   done
-  echo "redis-server did not start on port $redis_port" >&2
-  cat "$redis_dir/redis.log" >&2
   exit 1
 }
