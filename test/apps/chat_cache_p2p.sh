@@ -7,7 +7,8 @@ set -uo pipefail
 app=$1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-base=$(( 20000 + RANDOM % 40000 ))
+source "$(dirname "${BASH_SOURCE[0]}")/../support/ports.sh"
+base=$(free_ports 3) || exit 1
 ports=($base $((base + 1)) $((base + 2)))
 names=(A B C)
 pids=()

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The coordination library across real processes, over a real redis-server
 # and over a P2P mesh on loopback:
-#  - counters: three pods increment one counter 10,000 times each; one is
+#  - counters: three pods increment one counter 2,000 times each; one is
 #    killed with SIGKILL mid-way and restarted (a new generation, nothing
-#    kept) to count 10,000 more. Every pod must end reading at least the
+#    kept) to count 2,000 more. Every pod must end reading at least the
 #    increments acknowledged before the kill plus all after, and at most
 #    those it counted before the kill (acknowledged or not) plus one in
 #    flight at the kill.
@@ -30,7 +30,9 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-base=$(( 20000 + RANDOM % 30000 ))
+# Each phase's three P2P pods listen on base + 10 * phase + 0, 1, 2.
+source "$(dirname "${BASH_SOURCE[0]}")/../support/ports.sh"
+base=$(free_ports 70) || exit 1
 
 # last_of FILE PREFIX: the rest of FILE's last line that starts with PREFIX.
 last_of() { grep "^$2 " "$1" 2>/dev/null | tail -1 | cut -d' ' -f2-; }
@@ -65,9 +67,9 @@ flags() {
 }
 
 # same_value LO HI NAMES...: every pod's last value is equal and in
-# [LO, HI]. Waits as long as some pod's output moves (10,000 acknowledged
-# increments take minutes under ASan on a loaded machine) and gives up after
-# 60 s in which nothing changed.
+# [LO, HI]. Waits as long as some pod's output moves (thousands of
+# acknowledged increments take a minute under ASan on a loaded machine) and
+# gives up after 60 s in which nothing changed.
 same_value() {
   local lo=$1 hi=$2 first v n ok seen="" now quiet=0
   shift 2
@@ -99,17 +101,21 @@ same_value() {
 }
 
 phase=0
+# Each pod's increments in the counters phases; pod 1 dies after a third of
+# them (more made each phase minutes longer under ASan, and caught nothing
+# more).
+times=2000
 
 counters_under_kill() {
   local kind=$1 i acked counted
   phase=$((phase + 1))
   for i in 0 1 2; do
     # shellcheck disable=SC2046
-    start "c$phase$i" $(flags "$kind" "$i") count --times 10000
+    start "c$phase$i" $(flags "$kind" "$i") count --times "$times"
   done
   for _ in $(seq 1200); do
     acked=$(last_of "$dir/c${phase}1" acked)
-    [[ -n $acked && $acked -ge 3000 ]] && break
+    [[ -n $acked && $acked -ge $((times * 3 / 10)) ]] && break
     kill -0 "${pid[c${phase}1]}" 2>/dev/null || break
     sleep 0.05
   done
@@ -122,9 +128,9 @@ counters_under_kill() {
   echo "killed pod 1 after $counted counted increments, $acked acknowledged"
   # The same pod again: a new process, a new generation, nothing kept.
   # shellcheck disable=SC2046
-  start "r$phase" $(flags "$kind" 1) count --times 10000
-  local want=$((20000 + acked + 10000))
-  local most=$((20000 + counted + 10000 + 1))
+  start "r$phase" $(flags "$kind" 1) count --times "$times"
+  local want=$((2 * times + acked + times))
+  local most=$((2 * times + counted + times + 1))
   local got
   if got=$(same_value "$want" "$most" "c${phase}0" "c${phase}2" "r$phase"); then
     echo "ok:   counters over $kind: every pod reads $got (acknowledged: $want)"

@@ -33,7 +33,8 @@ serve_http() {
   return 1
 }
 
-http_port() { echo $(( 20000 + RANDOM % 40000 )); }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/ports.sh"
+first_port=$(free_ports 4) || exit 1
 
 # metric NAME VALUE: the scraped line of NAME for this pod has VALUE.
 metric() {
@@ -44,7 +45,7 @@ metric() {
   fi
 }
 
-web=$(http_port)
+web=$first_port
 serve_http watcher "$web" "${r[@]}" --node-id watcher
 base="http://127.0.0.1:$web"
 # Three writes from other pods: two sets and a delete.
@@ -83,8 +84,8 @@ grep -q '^podshare_transport_ready{pod="watcher",transport="redis"} 1$' \
   "$dir/metrics" || fail "the redis transport is not ready in /metrics"
 
 # A P2P pod with a peer that is not up yet: not ready, and it says why.
-peer=$(http_port)
-web2=$(http_port)
+peer=$((first_port + 1))
+web2=$((first_port + 2))
 serve_http lonely "$web2" --listen 127.0.0.1:0 --peer "127.0.0.1:$peer" \
   --topic shop
 code=$(curl -s -o "$dir/readyz" -w '%{http_code}' "http://127.0.0.1:$web2/readyz")
@@ -93,7 +94,7 @@ if [[ $code == 503 ]] && grep -q 'no peer connected' "$dir/readyz"; then
 else
   fail "/readyz answered $code: $(cat "$dir/readyz")"
 fi
-serve_http peer "$(http_port)" --listen "127.0.0.1:$peer" --topic shop
+serve_http peer "$((first_port + 3))" --listen "127.0.0.1:$peer" --topic shop
 for _ in $(seq 300); do
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$web2/readyz")
   [[ $code == 200 ]] && break

@@ -23,7 +23,8 @@ serve() {
   serve_pids+=($!)
 }
 
-port=$(( 20000 + RANDOM % 20000 ))
+source "$(dirname "${BASH_SOURCE[0]}")/../support/ports.sh"
+port=$(free_ports 3) || exit 1
 serve "$port"
 p=(--listen 127.0.0.1:0 --peer "127.0.0.1:$port" --topic t --timeout 20)
 
@@ -56,7 +57,7 @@ run 1 "${p[@]}" get p/1
 run 3 --listen 127.0.0.1:0 --peer 127.0.0.1:1 --topic t --timeout 5 get k
 
 # Mutual TLS.
-tls_port=$(( 40000 + RANDOM % 20000 ))
+tls_port=$((port + 2))
 ours=(--tls-ca "$tls/ca.pem" --tls-cert "$tls/pod.pem" --tls-key "$tls/pod.key")
 serve "$tls_port" "${ours[@]}"
 t=(--listen 127.0.0.1:0 --peer "127.0.0.1:$tls_port" --topic t)

@@ -85,8 +85,10 @@ std::string run(const std::vector<std::string>& argv, int& status) {
 } // namespace
 
 uint16_t free_port() {
+  // Below Linux's ephemeral ports (32768 and up), where outgoing
+  // connections take theirs between our check and a server's bind.
   std::random_device seed;
-  std::uniform_int_distribution<int> pick{20000, 60000};
+  std::uniform_int_distribution<int> pick{20000, 31999};
   for (;;) {
     auto port = static_cast<uint16_t>(pick(seed));
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
