@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "coord_commands.hpp"
 #include "exit_code.hpp"
+#include "load.hpp"
 #include "serve.hpp"
 #include "transport_choice.hpp"
 
@@ -52,6 +53,8 @@ struct cli {
   std::string watch_prefix;
   std::optional<uint64_t> count;
   std::string http;
+  std::string load_file = "-";
+  load_batch loaded;
   coord_args coord;
 };
 
@@ -81,6 +84,8 @@ outcome dispatch(const CLI::App& cmd, const cli& args, json_store& s) {
     return dump(s, args.tombstones, std::cout);
   if (name == "stats")
     return stats(s, std::cout);
+  if (name == "load")
+    return load(s, args.loaded, std::cout);
   if (name == "watch") {
     auto filter = !args.watch_key.empty()
                     ? podshare::watch_filter::key(args.watch_key)
@@ -134,8 +139,13 @@ outcome run(const CLI::App& cmd, const cli& args) {
     opts.wire = args.wire == "json" ? podshare::wire::format::json
                                     : podshare::wire::format::msgpack;
     opts.call_timeout = timeout_of(args);
+    // A --timeout given is the user's bound for everything, the transport
+    // included (a 1,000,000-key snapshot takes Redis longer than the
+    // default 5 s); the default shortens the transport's, never lengthens.
     opts.transport_timeout
-      = std::min(opts.transport_timeout, opts.call_timeout);
+      = args.timeout_given
+          ? opts.call_timeout
+          : std::min(opts.transport_timeout, opts.call_timeout);
     // Before opening: over P2P the store loads its snapshot from the peers
     // connected at that moment.
     auto short_lived = cmd.get_name() != "serve" && cmd.get_name() != "watch";
@@ -237,6 +247,12 @@ void declare(CLI::App& app, cli& args) {
   watch->add_option("--count", args.count, "stop after N events")
     ->check(CLI::PositiveNumber);
   app.add_subcommand("stats", "print the store's counters as one JSON object");
+  auto* load = app.add_subcommand(
+    "load",
+    "write the JSON lines of FILE (default -, standard input), in "
+    "the shape watch prints: {\"key\",\"value\"} sets, "
+    "{\"kind\":\"delete\",\"key\"} deletes; print {\"set\",\"deleted\"}");
+  load->add_option("FILE", args.load_file, "JSON lines; - for standard input");
   auto* serve = app.add_subcommand("serve", "stay in the mesh as a pod until "
                                             "SIGINT or SIGTERM, then close "
                                             "cleanly");
@@ -283,6 +299,12 @@ int main(int argc, char** argv) {
       return fail(
         outcome::fail(exit_code::usage, "invalid JSON value: " + reason));
     args.value = std::move(*value);
+  }
+  // Read before joining: a bad file writes nothing.
+  if (cmd->get_name() == "load") {
+    if (auto read = read_load_file(args.load_file, args.loaded);
+        read.code != exit_code::ok)
+      return fail(read);
   }
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);

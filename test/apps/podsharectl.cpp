@@ -1,6 +1,7 @@
 #define CAF_SUITE apps.podsharectl
 
 #include "commands.hpp"
+#include "load.hpp"
 
 #include "podshare/configure.hpp"
 #include "podshare/net/memory/spawn.hpp"
@@ -195,6 +196,47 @@ CAF_TEST(invalid json is refused with a reason) {
   CAF_CHECK(!parse_value("[1,", reason));
   CAF_CHECK(parse_value(R"({"ok":[1,2,null]})", reason));
   CAF_CHECK(parse_value("42", reason));
+}
+
+CAF_TEST(load writes what the last line of each key says in batches) {
+  std::istringstream in{R"({"key":"x","value":1}
+
+{"kind":"set","key":"y","value":{"n":2},"origin":"elsewhere"}
+{"kind":"delete","key":"x"}
+{"key":"z","value":3}
+{"key":"x","value":"back"}
+{"kind":"delete","key":"y"}
+)"};
+  std::string reason;
+  auto batch = parse_load(in, reason);
+  CAF_REQUIRE(batch);
+  CAF_CHECK_EQUAL(batch->sets.size(), 2u);
+  CAF_CHECK_EQUAL(batch->sets["x"], json("back"));
+  CAF_CHECK_EQUAL(batch->deletes, std::vector<std::string>{"y"});
+  std::ostringstream out;
+  // Batches of one: three calls, as many batches as a large file makes.
+  CAF_CHECK(load(a, *batch, out, 1).code == exit_code::ok);
+  CAF_CHECK_EQUAL(out.str(), "{\"deleted\":1,\"set\":2}\n");
+  CAF_REQUIRE(reaches_b("z"));
+  CAF_CHECK_EQUAL(b.get("x"), json("back"));
+  CAF_CHECK(!a.get("y"));
+  CAF_CHECK_EQUAL(a.stats().tombstones, 1u);
+}
+
+CAF_TEST(load refuses a bad line and says which) {
+  for (auto [text, why] :
+       {std::pair{"{\"key\":\"a\",\"value\":1}\n[1]\n",
+                  "line 2: not a JSON object"},
+        std::pair{"{\"key\":5,\"value\":1}", "line 1: \"key\" is not"},
+        std::pair{"{\"key\":\"a\"}", "line 1: no \"value\""},
+        std::pair{"{\"key\":\"a\",\"kind\":\"put\",\"value\":1}",
+                  "line 1: \"kind\" is neither"},
+        std::pair{"\n\n{oops", "line 3: [json.exception.parse_error"}}) {
+    std::istringstream in{text};
+    std::string reason;
+    CAF_CHECK(!parse_load(in, reason));
+    CAF_CHECK_EQUAL(reason.substr(0, std::string{why}.size()), why);
+  }
 }
 
 CAF_TEST(stats prints every counter as one object) {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # podsharectl over Redis, each command its own process, against a throwaway
 # redis-server: set in one process and get in another, watch --prefix prints
-# exactly the matching events, dump shows versions and tombstones, and a
-# wrong password or an unreachable server is exit code 3; the coordination
-# commands count, bump, list a serving pod as a member and name its owner.
+# exactly the matching events, dump shows versions and tombstones, load
+# replays the watch's output into another topic (and a bad file writes
+# nothing), and a wrong password or an unreachable server is exit code 3;
+# the coordination commands count, bump, list a serving pod as a member and
+# name its owner.
 # Usage: podsharectl_redis.sh PATH_TO_PODSHARECTL
 set -uo pipefail
 
@@ -43,6 +45,21 @@ run 0 "${r[@]}" keys &&
 run 0 "${r[@]}" dump --tombstones &&
   { grep -q '"o/1":{[^}]*"tombstone":true' "$dir/out" &&
     grep -q '"seq":' "$dir/out" && grep -q '"origin":' "$dir/out" ||
+    fail "dump printed $(cat "$dir/out")"; }
+
+# load replays the watch's lines into another topic: o/2 set, o/1 deleted.
+# A file with one bad line writes nothing, and says which line.
+l=(--redis "$url" --topic replay)
+printf '{"key":"n/1","value":1}\n{"key":"n/2"}\n' >"$dir/bad.jsonl"
+run 2 "${l[@]}" load "$dir/bad.jsonl" &&
+  { grep -q 'line 2: no "value"' "$dir/err" || fail "load said $(cat "$dir/err")"; }
+run 0 "${l[@]}" load "$dir/watch" &&
+  { [[ $(cat "$dir/out") == '{"deleted":1,"set":1}' ]] ||
+    fail "load printed $(cat "$dir/out")"; }
+run 0 "${l[@]}" keys &&
+  { [[ $(cat "$dir/out") == 'o/2' ]] || fail "keys printed $(cat "$dir/out")"; }
+run 0 "${l[@]}" dump --tombstones &&
+  { grep -q '"o/1":{[^}]*"tombstone":true' "$dir/out" ||
     fail "dump printed $(cat "$dir/out")"; }
 
 # The coordination commands (docs/coordination.md), each its own process:
