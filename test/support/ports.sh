@@ -10,9 +10,9 @@
 
 # used_ports: the local port of every TCP socket, one per line.
 used_ports() {
-  local sl local_address rest
+  local local_address rest
   cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-    while read -r sl local_address rest; do
+    while read -r _ local_address rest; do
       # The header line's column name has no colon.
       [[ $local_address == *:* ]] && echo $((16#${local_address##*:}))
     done
