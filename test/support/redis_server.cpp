@@ -1,18 +1,17 @@
 #include "support/redis_server.hpp"
 
-#include <hiredis/hiredis.h>
-
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
-#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -22,25 +21,6 @@
 namespace podshare::testing {
 
 namespace {
-
-// Whether a server answers PING on `port`.
-bool answers_ping(uint16_t port) {
-  timeval timeout{0, 200000};
-  auto* ctx = redisConnectWithTimeout("127.0.0.1", port, timeout);
-  if (ctx == nullptr)
-    return false;
-  bool ok = false;
-  if (ctx->err == 0) {
-    redisSetTimeout(ctx, timeout);
-    if (auto* reply = static_cast<redisReply*>(redisCommand(ctx, "PING"))) {
-      // An error reply (NOAUTH) still shows the server is up.
-      ok = true;
-      freeReplyObject(reply);
-    }
-  }
-  redisFree(ctx);
-  return ok;
-}
 
 // Starts `argv` with its standard output on `out`, and its standard error
 // too unless `keep_stderr`. The argument array is built before the fork: a
@@ -80,6 +60,32 @@ std::string run(const std::vector<std::string>& argv, int& status) {
   ::close(fds[0]);
   ::waitpid(pid, &status, 0);
   return out;
+}
+
+// Reads the server's log from `fd` until it says it is ready, it closes the
+// pipe (it exited) or `limit` passes; returns what it read.
+std::string read_until_ready(int fd, std::chrono::milliseconds limit) {
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + limit;
+  std::string log;
+  std::array<char, 4096> buf;
+  while (log.find("Ready to accept connections") == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - clock::now());
+    if (left.count() <= 0)
+      break;
+    pollfd p{fd, POLLIN, 0};
+    auto ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR)
+      continue;
+    if (ready <= 0)
+      break;
+    auto n = ::read(fd, buf.data(), buf.size());
+    if (n <= 0)
+      break;
+    log.append(buf.data(), static_cast<size_t>(n));
+  }
+  return log;
 }
 
 } // namespace
@@ -134,30 +140,43 @@ redis_server::~redis_server() {
 
 bool redis_server::start() {
   error_.clear();
-  std::vector<std::string> argv{
-    "redis-server", "--port",    std::to_string(port_), "--bind", "127.0.0.1",
-    "--save",       "",          "--appendonly",        "no",     "--dir",
-    dir_,           "--logfile", dir_ + "/redis.log"};
+  // No --logfile: the log comes to us on a pipe, and the server is up when
+  // it says so. A ping would also be answered by another server that holds
+  // the port, and polling for one sleeps.
+  std::vector<std::string> argv{"redis-server",
+                                "--port",
+                                std::to_string(port_),
+                                "--bind",
+                                "127.0.0.1",
+                                "--save",
+                                "",
+                                "--appendonly",
+                                "no",
+                                "--dir",
+                                dir_};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
-  // Dies with the test, and keeps the test's output pipe free for ctest.
-  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  pid_ = spawn(argv, null, false, true);
-  ::close(null);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      error_ = WIFEXITED(status) && WEXITSTATUS(status) == 127
-                 ? "redis-server not found: run scripts/setup"
-                 : "redis-server exited at start; see " + dir_ + "/redis.log";
-      return false;
-    }
-    if (answers_ping(port_))
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    error_ = "cannot create a pipe";
+    return false;
   }
-  error_ = "redis-server did not answer within 10 s";
+  // Dies with the test, and keeps the test's output pipe free for ctest.
+  pid_ = spawn(argv, fds[1], false, true);
+  ::close(fds[1]);
+  std::string log = read_until_ready(fds[0], std::chrono::seconds{10});
+  // Once ready, the server's log goes nowhere (redis-server ignores
+  // SIGPIPE).
+  ::close(fds[0]);
+  if (log.find("Ready to accept connections") != std::string::npos)
+    return true;
+  // Exited (a port taken, a bad argument) or stuck: gone either way.
+  int status = 0;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  error_ = WIFEXITED(status) && WEXITSTATUS(status) == 127
+             ? "redis-server not found: run scripts/setup"
+             : "redis-server did not start within 10 s: " + log;
   return false;
 }
 
