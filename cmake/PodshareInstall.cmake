@@ -7,7 +7,7 @@ include(CMakePackageConfigHelpers)
 set(podshare_cmake_dir "${CMAKE_INSTALL_LIBDIR}/cmake/podshare")
 
 set(podshare_installed podshare_core podshare_actors podshare_net
-                       podshare_coord podshare)
+                       podshare_coord podshare_callreply podshare)
 if(PODSHARE_BUILD_HTTP)
   list(APPEND podshare_installed podshare_http)
 endif()

@@ -25,6 +25,11 @@ const char* to_string(ec code) {
     case ec::watcher_dropped: return "watcher_dropped";
     case ec::transport_failed: return "transport_failed";
     case ec::writer_folded: return "writer_folded";
+    case ec::no_route: return "no_route";
+    case ec::no_handler: return "no_handler";
+    case ec::busy: return "busy";
+    case ec::unreachable: return "unreachable";
+    case ec::handler_error: return "handler_error";
   }
   return "unknown";
 }

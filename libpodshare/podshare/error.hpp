@@ -49,6 +49,17 @@ enum class ec : uint8_t {
   /// Another pod folded this writer's counter slot, judging it dead: what
   /// it counts under that slot would be ignored (docs/coordination.md).
   writer_folded = 16,
+  // -- the outcomes of a callreply call (docs/callreply.md) --
+  /// No pod claims the call's target.
+  no_route = 17,
+  /// The owner has no handler for the target and method.
+  no_handler = 18,
+  /// The owner's handler slots were all taken: it answered at once.
+  busy = 19,
+  /// Nobody listens on the owner's inbox (the owner is gone or cut off).
+  unreachable = 20,
+  /// The handler failed; the error carries its text.
+  handler_error = 21,
 };
 
 /// Returns the name of `code`, e.g. `"broadcast_failed"`.

@@ -43,6 +43,7 @@ using erase_many_atom = caf::atom_constant<caf::atom("erase_many")>;
 using event_atom = caf::atom_constant<caf::atom("event")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using fetch_snap_atom = caf::atom_constant<caf::atom("fetch_snap")>;
+using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
 using resync_atom = caf::atom_constant<caf::atom("resync")>;
@@ -52,6 +53,7 @@ using set_many_atom = caf::atom_constant<caf::atom("set_many")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using store_snap_atom = caf::atom_constant<caf::atom("store_snap")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
+using try_erase_atom = caf::atom_constant<caf::atom("try_erase")>;
 using try_set_atom = caf::atom_constant<caf::atom("try_set")>;
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 using watch_end_atom = caf::atom_constant<caf::atom("watch_end")>;
@@ -123,6 +125,18 @@ using transport_sync_actor = caf::typed_actor<
   // Waits until what was published before has been acknowledged.
   caf::replies_to<sync_atom>::with<ok_atom>>;
 
+/// A transport that delivers to an inbox: a topic meant to have one
+/// subscriber, such as a callreply pod's. The memory transport and Redis are
+/// ones; a transport that is not answers with `unexpected_message`, and its
+/// callers fall back to `publish`.
+///
+/// ~~~
+/// inbox(topic, payload) -> receivers     // 0: nobody listens on the topic
+/// ~~~
+using transport_inbox_actor = caf::typed_actor<
+  // Publishes `payload` on `topic` and answers how many subscribers got it.
+  caf::replies_to<inbox_atom, std::string, bytes>::with<uint64_t>>;
+
 // -- watcher ------------------------------------------------------------------
 
 /// An actor that watches a store.
@@ -155,6 +169,7 @@ using watcher_actor = caf::typed_actor<
 /// erase_many(keys) -> versions
 /// seed(items) -> ok                     // empty store only; no events
 /// try_set(item, expected) -> version    // version_mismatch otherwise
+/// try_erase(key, expected) -> version    // version_mismatch otherwise
 /// refresh() -> adopted entries
 /// watch(filter, watcher) -> id
 /// watch(filter, queue) -> id            // a blocking watcher (local only)
@@ -189,6 +204,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<seed_atom, std::vector<write_item>>::with<ok_atom>,
   // Writes only if the key's version equals the expected one.
   caf::replies_to<try_set_atom, write_item, version>::with<version>,
+  // Deletes only if the key's version equals the expected one.
+  caf::replies_to<try_erase_atom, std::string, version>::with<version>,
   // Merges the transport's snapshot; answers how many entries it adopted.
   caf::replies_to<refresh_atom>::with<uint64_t>,
   // Adds an actor watcher.

@@ -165,6 +165,14 @@ public:
                                    expected);
   }
 
+  /// Deletes `key` only if its local version equals `expected`: gives up a
+  /// claim without erasing one another pod made since. A local check.
+  caf::expected<podshare::version>
+  try_erase(std::string key, const podshare::version& expected) {
+    return call<podshare::version>(try_erase_atom::value, std::move(key),
+                                   expected);
+  }
+
   /// Merges the transport's snapshot; returns how many entries changed.
   caf::expected<uint64_t> refresh() {
     return call<uint64_t>(refresh_atom::value);

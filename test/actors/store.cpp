@@ -152,6 +152,24 @@ CAF_TEST(try set succeeds on the expected version and fails on a stale one) {
   CAF_CHECK_EQUAL(get(a, "k"), std::optional<std::string>{"2"});
 }
 
+CAF_TEST(try erase deletes only the expected version) {
+  auto a = open("a");
+  auto b = open("b");
+  auto mine = set(a, "k", "a's");
+  CAF_REQUIRE(mine);
+  auto theirs = set(b, "k", "b's");
+  CAF_REQUIRE(theirs);
+  auto stale
+    = call<version>(a.actor, try_erase_atom::value, std::string{"k"}, *mine);
+  CAF_CHECK_EQUAL(stale.error(), ec::version_mismatch);
+  CAF_CHECK_EQUAL(get(a, "k"), std::optional<std::string>{"b's"});
+  auto current
+    = call<version>(a.actor, try_erase_atom::value, std::string{"k"}, *theirs);
+  CAF_REQUIRE(current);
+  CAF_CHECK_EQUAL(get(a, "k"), std::nullopt);
+  CAF_CHECK_EQUAL(get(b, "k"), std::nullopt);
+}
+
 CAF_TEST(a decoded value the writer still holds is copied not moved) {
   auto a = open("a");
   auto b = open("b");

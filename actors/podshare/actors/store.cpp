@@ -392,6 +392,9 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
       return finish_single(self,
                            self->state.try_set(std::move(item), expected));
     },
+    [=](try_erase_atom, const std::string& key, const version& expected) {
+      return finish_single(self, self->state.try_erase(key, expected));
+    },
     [=](refresh_atom) -> caf::result<uint64_t> {
       auto promise = self->make_response_promise<uint64_t>();
       refresh(self, [promise](caf::expected<uint64_t> adopted) mutable {

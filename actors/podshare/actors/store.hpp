@@ -45,7 +45,8 @@ struct store_state {
   /// The entry of `key`; a tombstone with the absent version when missing.
   entry lookup(const std::string& key) const;
 
-  /// The version `try_set` compares with: absent for missing or deleted keys.
+  /// The version `try_set` and `try_erase` compare with: absent for missing or
+  /// deleted keys.
   version current_version(const std::string& key) const;
 
   // -- local writes ---------------------------------------------------------
@@ -60,6 +61,10 @@ struct store_state {
   /// Writes `item` only if the key's version equals `expected`.
   caf::expected<write_outcome> try_set(write_item item,
                                        const version& expected);
+
+  /// Deletes `key` only if its version equals `expected`.
+  caf::expected<write_outcome> try_erase(const std::string& key,
+                                         const version& expected);
 
   /// Hydrates an empty store: no events, no broadcast.
   caf::error seed(std::vector<write_item> items);

@@ -95,6 +95,15 @@ caf::expected<write_outcome> store_state::try_set(write_item item,
   return set(std::move(items));
 }
 
+caf::expected<write_outcome> store_state::try_erase(const std::string& key,
+                                                    const version& expected) {
+  if (closed)
+    return caf::make_error(ec::closed, "try_erase on closed store " + topic);
+  if (current_version(key) != expected)
+    return caf::make_error(ec::version_mismatch, key);
+  return erase({key});
+}
+
 caf::error store_state::seed(std::vector<write_item> items) {
   if (closed)
     return caf::make_error(ec::closed, "seed on closed store " + topic);

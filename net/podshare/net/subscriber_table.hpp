@@ -38,14 +38,19 @@ public:
   void clear() { by_topic_.clear(); }
 
   /// Sends `deliver(topic, payload)` to every subscriber of `topic` except
-  /// `skip` (the publisher, which has the message already).
+  /// `skip` (the publisher, which has the message already); returns to how
+  /// many.
   template <class Self>
-  void deliver(Self* self, const std::string& topic, const bytes& payload,
-               const caf::actor_addr& skip = {}) const {
+  size_t deliver(Self* self, const std::string& topic, const bytes& payload,
+                 const caf::actor_addr& skip = {}) const {
+    size_t receivers = 0;
     for (auto& addr : of(topic))
       if (addr != skip)
-        if (auto x = caf::actor_cast<subscriber_actor>(addr))
+        if (auto x = caf::actor_cast<subscriber_actor>(addr)) {
           self->send(x, deliver_atom::value, topic, payload);
+          ++receivers;
+        }
+    return receivers;
   }
 
   /// Tells every subscriber of `topic` that messages may have been lost.

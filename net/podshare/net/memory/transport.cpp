@@ -36,6 +36,12 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self) {
         publisher != nullptr ? publisher->address() : caf::actor_addr{});
       return ok_atom::value;
     },
+    [=](inbox_atom, const std::string& topic,
+        const bytes& payload) -> caf::result<uint64_t> {
+      if (self->state.closed)
+        return closed_error();
+      return self->state.subscribers.deliver(self, topic, payload);
+    },
     [=](subscribe_atom, const std::string& topic,
         subscriber_actor& subscriber) -> caf::result<ok_atom> {
       if (self->state.closed)

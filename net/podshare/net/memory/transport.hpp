@@ -20,10 +20,12 @@ struct transport_state {
   bool closed = false;
 };
 
-/// The in-process transport's interface: a transport that tells its status
-/// and syncs (at once: a publish is delivered before it is answered).
-using transport_actor_impl = transport_actor::extend_with<
-  transport_status_actor>::extend_with<transport_sync_actor>;
+/// The in-process transport's interface: a transport that tells its status,
+/// syncs (at once: a publish is delivered before it is answered) and
+/// delivers to inboxes.
+using transport_actor_impl
+  = transport_actor::extend_with<transport_status_actor>::extend_with<
+    transport_sync_actor>::extend_with<transport_inbox_actor>;
 
 /// The behavior of an in-process transport (`spawn_memory_transport`).
 transport_actor_impl::behavior_type

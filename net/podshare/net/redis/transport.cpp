@@ -497,6 +497,35 @@ link* transport_state::link_of(uint64_t tag) {
   return nullptr;
 }
 
+// -- publishing ---------------------------------------------------------------
+
+// PUBLISHes `payload` on `topic`'s channel and answers `answer(receivers)`,
+// receivers as Redis counts them (subscribers of any server pod).
+template <class Answer, class F>
+caf::result<Answer> publish(self_pointer self, const std::string& topic,
+                            const bytes& payload, F answer) {
+  auto& st = self->state;
+  if (st.now != phase::up) {
+    ++st.publish_failures;
+    return not_up(st);
+  }
+  auto promise = self->make_response_promise<Answer>();
+  st.commands.command(
+    {"PUBLISH", st.opts.channel(topic),
+     std::string_view{reinterpret_cast<const char*>(payload.data()),
+                      payload.size()}},
+    [self, promise, answer](reply& x) mutable {
+      if (x.is_error()) {
+        ++self->state.publish_failures;
+        promise.deliver(error_of(x));
+      } else {
+        promise.deliver(answer(x.integer));
+      }
+    });
+  schedule_flush(self);
+  return promise;
+}
+
 // -- behavior -----------------------------------------------------------------
 
 transport_actor_impl::behavior_type
@@ -530,26 +559,14 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
     // -- transport_actor --
     [=](publish_atom, const std::string& topic,
         const bytes& payload) -> caf::result<ok_atom> {
-      auto& st = self->state;
-      if (st.now != phase::up) {
-        ++st.publish_failures;
-        return not_up(st);
-      }
-      auto promise = self->make_response_promise<ok_atom>();
-      st.commands.command(
-        {"PUBLISH", st.opts.channel(topic),
-         std::string_view{reinterpret_cast<const char*>(payload.data()),
-                          payload.size()}},
-        [self, promise](reply& x) mutable {
-          if (x.is_error()) {
-            ++self->state.publish_failures;
-            promise.deliver(error_of(x));
-          } else {
-            promise.deliver(ok_atom::value);
-          }
-        });
-      schedule_flush(self);
-      return promise;
+      return publish<ok_atom>(self, topic, payload,
+                              [](int64_t) { return ok_atom::value; });
+    },
+    [=](inbox_atom, const std::string& topic,
+        const bytes& payload) -> caf::result<uint64_t> {
+      return publish<uint64_t>(self, topic, payload, [](int64_t receivers) {
+        return static_cast<uint64_t>(std::max<int64_t>(receivers, 0));
+      });
     },
     [=](subscribe_atom, const std::string& topic,
         const subscriber_actor& subscriber) -> caf::result<ok_atom> {

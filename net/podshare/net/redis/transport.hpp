@@ -33,7 +33,8 @@ using merger_actor
 /// its own timers send it.
 using transport_actor_impl
   = transport_actor::extend_with<transport_status_actor>::
-    extend_with<transport_sync_actor>::extend<
+    extend_with<transport_sync_actor>::extend_with<transport_inbox_actor>::
+    extend<
       // Answers once connected, or with the reason it could not connect.
       caf::replies_to<open_atom>::with<ok_atom>,
       // Hands what the commands accumulated to the connections.

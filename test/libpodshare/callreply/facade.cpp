@@ -1,0 +1,181 @@
+#define CAF_SUITE libpodshare.callreply.facade
+
+#include "podshare/callreply/endpoint.hpp"
+
+#include "podshare/configure.hpp"
+#include "podshare/error.hpp"
+#include "podshare/net/memory/spawn.hpp"
+
+#include "support/eventually.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/test/dsl.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <stdexcept>
+
+using namespace podshare;
+using namespace podshare::callreply;
+using namespace podshare::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+bytes to_bytes(const std::string& x) {
+  return bytes(x.begin(), x.end());
+}
+
+std::string to_string(const bytes& x) {
+  return std::string(x.begin(), x.end());
+}
+
+struct fixture {
+  fixture() : sys(init(cfg)), transport(net::spawn_memory_transport(sys)) {}
+
+  ~fixture() { caf::anon_send(transport, close_atom::value); }
+
+  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
+    podshare::configure(cfg);
+    return cfg;
+  }
+
+  endpoint open(const std::string& pod) {
+    endpoint_options opts;
+    opts.pod = pod;
+    opts.call_timeout = 10s;
+    auto res = endpoint::open(sys, transport, opts);
+    if (!res)
+      CAF_FAIL(describe(res.error()));
+    return std::move(*res);
+  }
+
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  transport_actor transport;
+};
+
+// Lets a test hold handlers until it opens the gate.
+struct gate {
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool open = false;
+  int waiting = 0;
+
+  void wait() {
+    std::unique_lock<std::mutex> guard{mtx};
+    ++waiting;
+    cv.notify_all();
+    cv.wait(guard, [this] { return open; });
+  }
+
+  void wait_for_waiters(int n) {
+    std::unique_lock<std::mutex> guard{mtx};
+    cv.wait(guard, [&] { return waiting >= n; });
+  }
+
+  void release() {
+    std::lock_guard<std::mutex> guard{mtx};
+    open = true;
+    cv.notify_all();
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(callreply_facade_tests, fixture)
+
+CAF_TEST(function handlers answer calls from another endpoint) {
+  auto a = open("a");
+  auto b = open("b");
+  CAF_REQUIRE(!a.register_handler(
+    "ws:alice", "send", [](const call_context& ctx, const bytes& args) {
+      return caf::expected<bytes>{
+        to_bytes(ctx.target + "." + ctx.method + "(" + to_string(args) + ")")};
+    }));
+  // b hears of the claim through the transport.
+  CAF_REQUIRE(eventually([&] { return b.owner("ws:alice") == "a"; }));
+  auto res = b.call("ws:alice", "send", to_bytes("hi"));
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL(to_string(*res), "ws:alice.send(hi)");
+  CAF_CHECK_EQUAL(b.stats()->ok, 1u);
+}
+
+CAF_TEST(a throwing handler is a handler error with the exception text) {
+  auto a = open("a");
+  auto b = open("b");
+  CAF_REQUIRE(!a.register_handler(
+    "t", "m", [](const call_context&, const bytes&) -> caf::expected<bytes> {
+      throw std::runtime_error("out of widgets");
+    }));
+  CAF_REQUIRE(eventually([&] { return b.owner("t") == "a"; }));
+  auto res = b.call("t", "m", {});
+  CAF_CHECK_EQUAL(res.error(), ec::handler_error);
+  CAF_CHECK_EQUAL(reason_of(res.error()), "out of widgets");
+}
+
+CAF_TEST(blocking handlers run side by side up to the cap) {
+  endpoint_options opts;
+  opts.pod = "a";
+  opts.max_handlers = 2;
+  auto a = endpoint::open(sys, transport, opts);
+  CAF_REQUIRE(a);
+  auto b = open("b");
+  gate g;
+  CAF_REQUIRE(!a->register_handler(
+    "t", "m",
+    [&g](const call_context&, const bytes&) -> caf::expected<bytes> {
+      g.wait();
+      return to_bytes("done");
+    },
+    handler_options{true}));
+  CAF_REQUIRE(eventually([&] { return b.owner("t") == "a"; }));
+  auto first
+    = std::async(std::launch::async, [&] { return b.call("t", "m", {}); });
+  auto second
+    = std::async(std::launch::async, [&] { return b.call("t", "m", {}); });
+  // Both run at once, each on a thread of its own; a third is turned away.
+  g.wait_for_waiters(2);
+  CAF_CHECK_EQUAL(b.call("t", "m", {}).error(), ec::busy);
+  g.release();
+  CAF_CHECK_EQUAL(to_string(first.get().value()), "done");
+  CAF_CHECK_EQUAL(to_string(second.get().value()), "done");
+}
+
+CAF_TEST(close cancels running handlers and does not wait for them) {
+  auto a = open("a");
+  auto b = open("b");
+  std::atomic<bool> saw_cancel{false};
+  std::atomic<bool> started{false};
+  CAF_REQUIRE(!a.register_handler(
+    "t", "m",
+    [&](const call_context& ctx, const bytes&) -> caf::expected<bytes> {
+      started = true;
+      while (!ctx.cancelled())
+        std::this_thread::yield();
+      saw_cancel = true;
+      return caf::make_error(ec::closed, "cancelled");
+    },
+    handler_options{true}));
+  CAF_REQUIRE(eventually([&] { return b.owner("t") == "a"; }));
+  auto pending
+    = std::async(std::launch::async, [&] { return b.call("t", "m", {}, 30s); });
+  CAF_REQUIRE(eventually([&] { return started.load(); }));
+  CAF_CHECK(!a.close());
+  CAF_CHECK(eventually([&] { return saw_cancel.load(); }));
+  // a answered the call it was serving as it closed.
+  CAF_CHECK_EQUAL(pending.get().error(), ec::closed);
+  CAF_CHECK(eventually([&] { return !b.owner("t"); }));
+}
+
+CAF_TEST(calls after close are closed) {
+  auto a = open("a");
+  CAF_REQUIRE(!a.close());
+  CAF_CHECK_EQUAL(a.call("t", "m", {}).error(), ec::closed);
+  CAF_CHECK(!a.close());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
