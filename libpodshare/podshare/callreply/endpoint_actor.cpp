@@ -144,9 +144,10 @@ void run_handler(self_pointer self, const std::string& target,
       });
 }
 
-// Publishes `reply` on `topic`.
-void send_envelope(self_pointer self, const std::string& topic,
-                   const envelope& x) {
+// Publishes `x` on `topic` to every subscriber: how a transport without
+// inboxes carries envelopes.
+void publish_envelope(self_pointer self, const std::string& topic,
+                      const envelope& x) {
   auto text = encode_envelope(x);
   self
     ->request(self->state.cfg.transport, caf::infinite, publish_atom::value,
@@ -154,9 +155,46 @@ void send_envelope(self_pointer self, const std::string& topic,
     .then([](ok_atom) {},
           [self, topic](const caf::error& err) {
             self->state.report(caf::make_error(ec::transport_failed,
-                                               "callreply reply to " + topic
+                                               "callreply message to " + topic
                                                  + ": " + reason_of(err)));
           });
+}
+
+// Sends `x` to the inbox `topic`: `reached(receivers)` hears how many
+// subscribers got it, `failed(err)` why it could not go. A transport without
+// inboxes publishes it instead, and nothing is heard.
+template <class Reached, class Failed>
+void send_to_inbox(self_pointer self, const std::string& topic,
+                   const envelope& x, Reached reached, Failed failed) {
+  auto text = encode_envelope(x);
+  self
+    ->request(caf::actor_cast<transport_inbox_actor>(self->state.cfg.transport),
+              caf::infinite, inbox_atom::value, topic,
+              bytes(text.begin(), text.end()))
+    .then([reached](uint64_t receivers) mutable { reached(receivers); },
+          [self, topic, x, failed](caf::error& err) mutable {
+            if (err == caf::sec::unexpected_message)
+              publish_envelope(self, topic, x);
+            else
+              failed(std::move(err));
+          });
+}
+
+// Sends a reply to the caller's inbox.
+void send_reply(self_pointer self, const std::string& topic,
+                const envelope& x) {
+  send_to_inbox(
+    self, topic, x,
+    [self, topic](uint64_t receivers) {
+      if (receivers == 0)
+        self->state.report(caf::make_error(
+          ec::unreachable, "the caller left: nobody listens on " + topic));
+    },
+    [self, topic](const caf::error& err) {
+      self->state.report(
+        caf::make_error(ec::transport_failed,
+                        "callreply reply to " + topic + ": " + reason_of(err)));
+    });
 }
 
 // Serves a call that arrived on the inbox.
@@ -164,9 +202,8 @@ void serve(self_pointer self, envelope call) {
   auto& st = self->state;
   ++st.stats.served;
   if (st.closed) {
-    send_envelope(
-      self, call.reply,
-      reply_to(call, caf::make_error(ec::closed, "endpoint closed")));
+    send_reply(self, call.reply,
+               reply_to(call, caf::make_error(ec::closed, "endpoint closed")));
     return;
   }
   // A caller whose replica is behind sent it here after the target moved:
@@ -178,7 +215,7 @@ void serve(self_pointer self, envelope call) {
         = reply_to(call, caf::make_error(ec::no_route, "moved to " + owner));
       moved.code = "moved";
       moved.owner = owner;
-      send_envelope(self, call.reply, moved);
+      send_reply(self, call.reply, moved);
       return;
     }
   }
@@ -201,8 +238,7 @@ void serve(self_pointer self, envelope call) {
                 auto i = serving.find(key);
                 if (i == serving.end())
                   return;
-                send_envelope(self, i->second.reply,
-                              reply_to(i->second, result));
+                send_reply(self, i->second.reply, reply_to(i->second, result));
                 serving.erase(i);
               });
 }
@@ -248,29 +284,20 @@ void send_call(self_pointer self, const std::string& id,
   x.args = w.args;
   x.remaining_ns = std::max<int64_t>(remaining.count(), 1);
   x.deadline_ns = wall_now_ns() + x.remaining_ns;
-  auto text = encode_envelope(x);
   auto topic = st.cfg.inbox_prefix + owner;
   auto target = w.target;
-  self
-    ->request(caf::actor_cast<transport_inbox_actor>(st.cfg.transport),
-              caf::infinite, inbox_atom::value, topic,
-              bytes(text.begin(), text.end()))
-    .then(
-      [self, id, target, owner, topic](uint64_t receivers) {
-        if (receivers == 0)
-          owner_unreachable(self, id, target, owner,
-                            "nobody listens on " + topic);
-      },
-      [self, id, topic, x](caf::error& err) {
-        // A transport without inboxes: publish, and wait for the reply.
-        if (err == caf::sec::unexpected_message) {
-          send_envelope(self, topic, x);
-          return;
-        }
-        finish(self, id,
-               caf::make_error(ec::unreachable,
-                               "sending to " + topic + ": " + reason_of(err)));
-      });
+  send_to_inbox(
+    self, topic, x,
+    [self, id, target, owner, topic](uint64_t receivers) {
+      if (receivers == 0)
+        owner_unreachable(self, id, target, owner,
+                          "nobody listens on " + topic);
+    },
+    [self, id, topic](const caf::error& err) {
+      finish(self, id,
+             caf::make_error(ec::unreachable,
+                             "sending to " + topic + ": " + reason_of(err)));
+    });
 }
 
 // A reply arrived on the inbox.
@@ -434,9 +461,8 @@ caf::result<ok_atom> close(self_pointer self) {
     return ok_atom::value;
   stop_calls(self);
   for (auto& [key, call] : st.serving)
-    send_envelope(
-      self, call.reply,
-      reply_to(call, caf::make_error(ec::closed, "endpoint closed")));
+    send_reply(self, call.reply,
+               reply_to(call, caf::make_error(ec::closed, "endpoint closed")));
   st.serving.clear();
   for (auto& [target, v] : st.claims)
     erase_route(self, target, v);

@@ -120,6 +120,15 @@ bool handle_frame(self_pointer self, connection& c, const frame_view& f) {
         s->links = std::move(*x);
       break;
     }
+    case frame_type::topics: {
+      auto x = decode_links(f.body, f.size);
+      if (!x)
+        return protocol_error(x.error());
+      if (auto s = self->state.session_on(c.hdl))
+        s->topics = std::move(*x);
+      break;
+    }
+    case frame_type::direct: on_direct(self, c, f.body, f.size); break;
     default:
       // A newer peer's frame: skipped.
       break;

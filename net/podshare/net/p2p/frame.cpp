@@ -262,6 +262,10 @@ void write_links(bytes& out, const std::vector<std::string>& names) {
   write_frame(out, frame_type::links, [&] { put_strs(out, names); });
 }
 
+void write_topics(bytes& out, const std::vector<std::string>& topics) {
+  write_frame(out, frame_type::topics, [&] { put_strs(out, topics); });
+}
+
 void write_snap_part(bytes& out, uint64_t id, uint64_t stored_at,
                      uint64_t total, uint64_t offset, const uint8_t* data,
                      size_t size) {
@@ -274,8 +278,8 @@ void write_snap_part(bytes& out, uint64_t id, uint64_t stored_at,
   });
 }
 
-batch_writer::batch_writer(bytes& out)
-  : out_(out), start_(open_frame(out, frame_type::batch)) {
+batch_writer::batch_writer(bytes& out, frame_type type)
+  : out_(out), start_(open_frame(out, type)) {
   // Room for the count, patched in by `finish`: a varint of at most 5 bytes
   // (counts stay far below 2^35), padded so its size is fixed.
   out_.resize(out_.size() + 5);

@@ -42,6 +42,8 @@ enum class frame_type : uint8_t {
   pong = 8,
   bye = 9,
   links = 10,
+  topics = 11,
+  direct = 12,
 };
 
 /// Why a side refuses a connection (`refuse`) or ends it (`bye`).
@@ -146,18 +148,20 @@ void write_snap_req(bytes& out, const snapshot_request& x);
 void write_ping(bytes& out, uint64_t nonce);
 void write_pong(bytes& out, uint64_t nonce);
 void write_links(bytes& out, const std::vector<std::string>& names);
+/// Appends a `topics` frame: every topic this pod's stores subscribe to.
+void write_topics(bytes& out, const std::vector<std::string>& topics);
 
 /// Appends a `snap_part` frame carrying `data[0, size)`.
 void write_snap_part(bytes& out, uint64_t id, uint64_t stored_at,
                      uint64_t total, uint64_t offset, const uint8_t* data,
                      size_t size);
 
-/// Appends one `batch` frame message by message, then patches its count and
-/// length in `finish`.
+/// Appends one `batch` frame (or a `direct` one, which has the same body)
+/// message by message, then patches its count and length in `finish`.
 class batch_writer {
 public:
   /// Starts a frame at the end of `out`.
-  explicit batch_writer(bytes& out);
+  explicit batch_writer(bytes& out, frame_type type = frame_type::batch);
 
   /// Appends a message.
   void add(std::string_view topic, std::string_view origin,
@@ -227,10 +231,12 @@ caf::expected<snapshot_request> decode_snap_req(const uint8_t* body,
                                                 size_t size);
 caf::expected<part_view> decode_snap_part(const uint8_t* body, size_t size);
 caf::expected<uint64_t> decode_nonce(const uint8_t* body, size_t size);
+/// Decodes a list of names: a `links` or a `topics` frame.
 caf::expected<std::vector<std::string>> decode_links(const uint8_t* body,
                                                      size_t size);
 
-/// Decodes a `batch` into `out` (emptied first); views point into `body`.
+/// Decodes a `batch` or `direct` into `out` (emptied first); views point
+/// into `body`.
 caf::error decode_batch(const uint8_t* body, size_t size,
                         std::vector<message_view>& out);
 

@@ -81,10 +81,11 @@ using p2p_entry_actor = caf::typed_actor<
 /// peers() -> peers
 /// get_store(topic) -> store
 /// stats() -> status               // transport_status, with every peer
+/// inbox(topic, payload) -> reached  // only to the peers subscribed to it
 /// ~~~
 using p2p_transport_actor = transport_actor::extend_with<
   p2p_entry_actor>::extend_with<transport_status_actor>::
-  extend_with<transport_sync_actor>::extend<
+  extend_with<transport_sync_actor>::extend_with<transport_inbox_actor>::extend<
     // Adds an endpoint to the peer list.
     caf::replies_to<add_peer_atom, std::string>::with<ok_atom>,
     // Removes an endpoint from the peer list and closes its session.

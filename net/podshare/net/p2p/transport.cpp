@@ -273,7 +273,8 @@ broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
   st.joiner = self->spawn<caf::linked>(joiner);
   st.timer = self->spawn<caf::linked>(timer, self->address());
   self->set_down_handler([self](const caf::down_msg& msg) {
-    self->state.subscribers.forget(msg.source);
+    if (!self->state.subscribers.forget(msg.source).empty())
+      announce_topics(self);
   });
   later(self, tick_interval(st.cfg), tick_atom::value);
   return {
@@ -286,12 +287,17 @@ broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
       if (self->state.closed)
         return closed_error();
       self->monitor(subscriber);
-      self->state.subscribers.add(topic, subscriber.address());
+      if (self->state.subscribers.add(topic, subscriber.address()))
+        announce_topics(self);
       return ok_atom::value;
     },
     [=](unsubscribe_atom, const std::string& topic,
         const subscriber_actor& subscriber) {
-      self->state.subscribers.remove(topic, subscriber.address());
+      if (self->state.subscribers.remove(topic, subscriber.address()))
+        announce_topics(self);
+    },
+    [=](inbox_atom, const std::string& topic, const bytes& payload) {
+      return inbox(self, topic, payload);
     },
     [=](store_snap_atom, const std::string& topic, bytes& payload) {
       return store_snap(self, topic, std::move(payload));

@@ -182,6 +182,21 @@ void fail_syncs(self_pointer self, const caf::error& reason);
 void on_batch(self_pointer self, connection& c, const uint8_t* body,
               size_t size);
 
+// -- inboxes: messages for one pod (inbox.cpp) --------------------------------
+
+/// Delivers `payload` to the local subscribers of `topic` and, in a
+/// `direct` frame, to each peer whose stores subscribe to it; never relayed.
+/// Answers how many subscribers (local) and peers it reached.
+caf::result<uint64_t> inbox(self_pointer self, const std::string& topic,
+                            const bytes& payload);
+
+/// Delivers a `direct` frame from `c` to local stores.
+void on_direct(self_pointer self, connection& c, const uint8_t* body,
+               size_t size);
+
+/// Tells every session the topics our stores subscribe to, when they changed.
+void announce_topics(self_pointer self);
+
 // -- snapshots (snapshots.cpp) ------------------------------------------------
 
 caf::result<ok_atom> store_snap(self_pointer self, const std::string& topic,
