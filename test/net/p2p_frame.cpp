@@ -139,6 +139,32 @@ CAF_TEST(control frames round trip) {
   CAF_CHECK_EQUAL(*links, (std::vector<std::string>{"a", "b"}));
 }
 
+CAF_TEST(a topics frame and a direct frame round trip) {
+  bytes out;
+  write_topics(out, {"callreply:inbox:a", "flags"});
+  batch_writer direct{out, frame_type::direct};
+  auto payload = text("call");
+  direct.add("callreply:inbox:b", "a", 9, 0, payload.data(), payload.size());
+  direct.finish();
+  auto xs = frames_of(out, 3);
+  CAF_REQUIRE_EQUAL(xs.size(), 2u);
+  CAF_CHECK_EQUAL(xs[0].first, static_cast<uint8_t>(frame_type::topics));
+  auto topics = decode_links(xs[0].second.data(), xs[0].second.size());
+  CAF_REQUIRE(topics);
+  CAF_CHECK_EQUAL(*topics,
+                  (std::vector<std::string>{"callreply:inbox:a", "flags"}));
+  CAF_CHECK_EQUAL(xs[1].first, static_cast<uint8_t>(frame_type::direct));
+  std::vector<message_view> messages;
+  CAF_REQUIRE_EQUAL(
+    decode_batch(xs[1].second.data(), xs[1].second.size(), messages),
+    caf::none);
+  CAF_REQUIRE_EQUAL(messages.size(), 1u);
+  CAF_CHECK_EQUAL(messages[0].topic, "callreply:inbox:b");
+  CAF_CHECK_EQUAL(bytes(messages[0].payload,
+                        messages[0].payload + messages[0].payload_size),
+                  payload);
+}
+
 CAF_TEST(a batch carries messages in order with their ids) {
   bytes out;
   batch_writer batch{out};
