@@ -19,6 +19,19 @@ enum class exit_code : int {
   transport = 3,
   /// A deadline (`--timeout`) passed first.
   timeout = 4,
+  // -- the outcomes of `call` (docs/callreply.md) --
+  /// No pod claims the target.
+  no_route = 5,
+  /// The owner has no handler for the method.
+  no_handler = 6,
+  /// The owner's handler slots were all taken.
+  busy = 7,
+  /// Nobody listens on the owner's inbox.
+  unreachable = 8,
+  /// The handler failed; its text is the reason.
+  handler_error = 9,
+  /// The owner closed while the call ran.
+  closed = 10,
 };
 
 /// The end of a command.

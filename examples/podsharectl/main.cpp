@@ -1,5 +1,6 @@
 // podsharectl: joins a topic as a pod and reads, writes or watches it, with
 // JSON documents as values. docs/podsharectl.md describes every command.
+#include "call_commands.hpp"
 #include "commands.hpp"
 #include "coord_commands.hpp"
 #include "exit_code.hpp"
@@ -56,12 +57,18 @@ struct cli {
   std::string load_file = "-";
   load_batch loaded;
   coord_args coord;
+  call_args callreply;
 };
 
 /// The coordination commands, which have default topics of their own.
 bool is_coord_command(const std::string& name) {
   return name == "counter" || name == "gen" || name == "members"
          || name == "owner";
+}
+
+/// The callreply commands, which use the routing topic.
+bool is_callreply_command(const std::string& name) {
+  return name == "call" || name == "reply";
 }
 
 caf::timespan timeout_of(const cli& x) {
@@ -148,7 +155,8 @@ outcome run(const CLI::App& cmd, const cli& args) {
           : std::min(opts.transport_timeout, opts.call_timeout);
     // Before opening: over P2P the store loads its snapshot from the peers
     // connected at that moment.
-    auto short_lived = cmd.get_name() != "serve" && cmd.get_name() != "watch";
+    auto short_lived = cmd.get_name() != "serve" && cmd.get_name() != "watch"
+                       && cmd.get_name() != "reply";
     if (short_lived) {
       auto ready = wait_for_peers(transport, args.wait_peers, timeout_of(args));
       if (ready.code != exit_code::ok)
@@ -156,6 +164,12 @@ outcome run(const CLI::App& cmd, const cli& args) {
     }
     if (is_coord_command(cmd.get_name()))
       return run_coord(sys, cmd.get_name(), args, transport, opts);
+    if (cmd.get_name() == "call")
+      return call(sys, transport.handle, args.callreply, opts,
+                  timeout_of(args), std::cout);
+    if (cmd.get_name() == "reply")
+      return reply(sys, transport.handle, args.callreply, opts,
+                   stop_requested);
     auto s = json_store::open(sys, args.topic, transport.handle, opts);
     if (!s)
       return failure(s.error());
@@ -200,6 +214,30 @@ void declare_coord(CLI::App& app, coord_args& args) {
   owner
     ->add_option("--partitions", args.partitions,
                  "the partitions of the keyspace (default 256)")
+    ->check(CLI::PositiveNumber);
+}
+
+/// Declares the callreply commands (docs/callreply.md).
+void declare_callreply(CLI::App& app, call_args& args) {
+  auto* call = app.add_subcommand(
+    "call", "call METHOD of TARGET on the pod that owns it with JSON "
+            "arguments and print the result; exit 5 no route, 6 no handler, "
+            "7 busy, 8 unreachable, 9 handler error, 10 closed, 4 timeout");
+  call->add_option("TARGET", args.target)->required();
+  call->add_option("METHOD", args.method)->required();
+  call->add_option("JSON", args.json)->required();
+  auto* reply = app.add_subcommand(
+    "reply", "claim TARGET and answer calls of METHOD until SIGINT or "
+             "SIGTERM: echo the arguments, or answer what --command prints");
+  reply->add_option("TARGET", args.target)->required();
+  reply->add_option("METHOD", args.method)->required();
+  reply->add_option("--command", args.command,
+                    "run CMD (sh -c) per call, the arguments on its standard "
+                    "input; its standard output is the answer, a failure a "
+                    "handler error");
+  reply
+    ->add_option("--max-handlers", args.max_handlers,
+                 "calls answered at once; more are busy (default 1024)")
     ->check(CLI::PositiveNumber);
 }
 
@@ -260,6 +298,7 @@ void declare(CLI::App& app, cli& args) {
                     "HOST:PORT: serve /metrics, /healthz, /readyz, "
                     "/api/status, the store API and its page meanwhile");
   declare_coord(app, args.coord);
+  declare_callreply(app, args.callreply);
 }
 
 int fail(const outcome& x) {
@@ -276,7 +315,8 @@ int main(int argc, char** argv) {
   using namespace podsharectl;
   CLI::App app{"podsharectl: read, write and watch a podshare topic as a pod, "
                "with JSON documents as values.\nExit codes: 0 success, 1 key "
-               "absent, 2 usage error, 3 transport error, 4 timeout."};
+               "absent, 2 usage error, 3 transport error, 4 timeout; call: "
+               "5-10 (call --help)."};
   cli args;
   declare(app, args);
   try {
@@ -290,8 +330,17 @@ int main(int argc, char** argv) {
       outcome::fail(exit_code::usage, std::string{e.what()} + " (see --help)"));
   }
   auto* cmd = app.get_subcommands().front();
-  if (args.topic.empty() && !is_coord_command(cmd->get_name()))
+  if (args.topic.empty() && !is_coord_command(cmd->get_name())
+      && !is_callreply_command(cmd->get_name()))
     return fail(outcome::fail(exit_code::usage, "--topic is required"));
+  if (cmd->get_name() == "call") {
+    std::string reason;
+    auto value = parse_value(args.callreply.json, reason);
+    if (!value)
+      return fail(
+        outcome::fail(exit_code::usage, "invalid JSON arguments: " + reason));
+    args.callreply.json = value->dump();
+  }
   if (cmd->get_name() == "set") {
     std::string reason;
     auto value = parse_value(args.value_text, reason);

@@ -58,9 +58,13 @@ expect 2 '' "${m[@]}" set k
 expect 2 '' "${m[@]}" --no-such-flag keys
 # 4: timeout.
 expect 4 'timeout' "${m[@]}" watch --count 1 --timeout 2
+# call: bad arguments are a usage error; a target nobody claims is exit 5.
+expect 2 'invalid JSON arguments' --memory call ws:x send '{bad'
+expect 5 'no route for ws:x' --memory call ws:x send '{}'
 # --help on the tool and on every command.
 expect 0 'Exit codes' --help
-for cmd in get set del keys dump watch stats serve counter gen members owner; do
+for cmd in get set del keys dump watch stats serve counter gen members owner \
+           call reply; do
   expect 0 "$cmd" "$cmd" --help
 done
 

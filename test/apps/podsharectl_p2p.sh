@@ -3,7 +3,7 @@
 # pod holds the topic; `set` in one process and `get` in another reach it
 # through the mesh; `watch --prefix` prints exactly the matching events; a
 # mutual-TLS mesh works and refuses a plaintext or wrong-CA pod (exit 3);
-# an absent peer is exit 3 once a dial fails.
+# an absent peer is exit 3 once a dial fails; call reaches a reply pod.
 # Usage: podsharectl_p2p.sh PATH_TO_PODSHARECTL TLS_DIR
 set -uo pipefail
 
@@ -24,7 +24,7 @@ serve() {
 }
 
 source "$(dirname "${BASH_SOURCE[0]}")/../support/ports.sh"
-port=$(free_ports 3) || exit 1
+port=$(free_ports 4) || exit 1
 serve "$port"
 p=(--listen 127.0.0.1:0 --peer "127.0.0.1:$port" --topic t --timeout 20)
 
@@ -66,6 +66,29 @@ run 0 "${t[@]}" --timeout 20 "${ours[@]}" get secure
 run 3 "${t[@]}" --timeout 5 get secure
 run 3 "${t[@]}" --timeout 5 --tls-ca "$tls/other_ca.pem" \
   --tls-cert "$tls/other.pem" --tls-key "$tls/other.key" get secure
+
+# callreply: a reply pod answers a caller that lists it as its peer; the
+# call and its reply cross that one link (docs/callreply.md).
+reply_port=$((port + 3))
+"$ctl" --listen "127.0.0.1:$reply_port" --node-id replier reply ws:eve shout \
+  --command 'tr a-z A-Z' >"$dir/reply.out" 2>"$dir/reply.err" &
+serve_pids+=($!)
+for _ in $(seq 300); do
+  grep -q 'answering' "$dir/reply.err" && break
+  sleep 0.1
+done
+c=(--listen 127.0.0.1:0 --peer "127.0.0.1:$reply_port" --timeout 20)
+# The caller loads the routes from its peer's snapshot, stored a moment
+# after the reply pod announced itself: until then, exit 5 (no route).
+for _ in $(seq 100); do
+  "$ctl" "${c[@]}" call ws:eve shout '"hello"' >/dev/null 2>&1
+  [[ $? -ne 5 ]] && break
+  sleep 0.1
+done
+run 0 "${c[@]}" call ws:eve shout '"hello"' &&
+  { [[ $(cat "$dir/out") == '"HELLO"' ]] || fail "call printed $(cat "$dir/out")"; }
+run 6 "${c[@]}" call ws:eve whisper '"hello"'
+run 5 "${c[@]}" call ws:nobody shout '"hello"'
 
 echo "podsharectl_p2p: $failures failures"
 [[ $failures -eq 0 ]]

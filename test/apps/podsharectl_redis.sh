@@ -5,7 +5,7 @@
 # replays the watch's output into another topic (and a bad file writes
 # nothing), and a wrong password or an unreachable server is exit code 3;
 # the coordination commands count, bump, list a serving pod as a member and
-# name its owner.
+# name its owner; call and reply end in each outcome's exit code.
 # Usage: podsharectl_redis.sh PATH_TO_PODSHARECTL
 set -uo pipefail
 
@@ -97,6 +97,64 @@ kill -TERM "$server"
 wait "$server" || fail "serve exited $? after SIGTERM"
 run 1 "${c[@]}" --timeout 10 owner 0
 run 0 "${c[@]}" --timeout 10 members && expect_out ""
+
+# callreply (docs/callreply.md): reply pods answer, call exits with the
+# outcome's code. A reply pod announces itself once its route is written;
+# a caller in another process reads routes from the snapshot Redis holds,
+# a moment later: until then it is exit 5, no route.
+start_reply() { # OUT_NAME ARGS...: starts `reply ARGS` in the background
+  local name=$1
+  shift
+  "$ctl" "${c[@]}" reply "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
+  eval "$name=$!"
+  for _ in $(seq 300); do
+    grep -q 'answering' "$dir/$name.err" && return 0
+    sleep 0.1
+  done
+  fail "reply $* did not start: $(cat "$dir/$name.err")"
+}
+call_when_routed() { # WANT ARGS...: `call ARGS` once the route is known
+  local want=$1
+  shift
+  for _ in $(seq 100); do
+    "$ctl" "${c[@]}" call "$@" >/dev/null 2>&1
+    [[ $? -ne 5 ]] && break
+    sleep 0.1
+  done
+  run "$want" "${c[@]}" call "$@"
+}
+start_reply echo_pod ws:alice send --node-id pod-echo
+call_when_routed 0 ws:alice send '{"text":"hi"}' &&
+  expect_out '{"text":"hi"}'
+run 6 "${c[@]}" call ws:alice kick '{}'
+run 5 "${c[@]}" call ws:nobody send '{}'
+run 2 "${c[@]}" call ws:alice send '{bad'
+start_reply upper_pod ws:bob shout --command 'tr a-z A-Z'
+call_when_routed 0 ws:bob shout '"quiet please"' && expect_out '"QUIET PLEASE"'
+start_reply failing_pod ws:carol fail --command 'echo oops >&2; exit 3'
+call_when_routed 9 ws:carol fail '{}' &&
+  { grep -q 'the command failed (status 3)' "$dir/err" ||
+    fail "handler error said $(cat "$dir/err")"; }
+start_reply slow_pod ws:dave wait --max-handlers 1 --command 'sleep 3; echo done'
+call_when_routed 4 --timeout 1 ws:dave wait '{}'
+# One call holds the only slot for 3 s; another meanwhile is turned away.
+"$ctl" "${c[@]}" call ws:dave wait '{}' >"$dir/held.out" 2>&1 &
+held=$!
+sleep 1 # Let the first call arrive; only pacing, nothing is timed.
+run 7 "${c[@]}" call ws:dave wait '{}'
+wait "$held" || fail "the held call exited $?: $(cat "$dir/held.out")"
+# A reply pod killed outright leaves its route behind; its inbox has no
+# listener, so a call fails at once, and drops the dead route.
+kill -KILL "$echo_pod"
+wait "$echo_pod" 2>/dev/null
+run 8 "${c[@]}" --timeout 30 call ws:alice send '{}'
+run 5 "${c[@]}" call ws:alice send '{}'
+for p in "$upper_pod" "$failing_pod" "$slow_pod"; do
+  kill -TERM "$p"
+  wait "$p" || fail "reply exited $? after SIGTERM"
+done
+# Stopped cleanly, a reply pod gives its target up.
+run 5 "${c[@]}" call ws:bob shout '"x"'
 
 run 3 --redis "redis://:wrong@127.0.0.1:$port" --topic orders get o/2
 run 3 --redis "redis://127.0.0.1:1" --topic orders get o/2
