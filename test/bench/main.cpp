@@ -245,6 +245,22 @@ void print_summary(const recording_reporter& runs) {
         "%.1f us",
         s.counter("podshare_redis_write_to_remote_watch/real_time", "p99_us")),
     "", "(measured)");
+  for (int m = 0; m < 2; ++m) {
+    auto mode = std::to_string(m);
+    auto rtt = s.ns("baseline_caf_request/" + mode + "/real_time");
+    for (auto [label, name] :
+         {std::pair{"callreply self-call p50 / p99", "callreply_self_call/"},
+          std::pair{"callreply call, memory transport",
+                    "callreply_call_other/"}}) {
+      auto run = std::string{name} + mode + "/real_time";
+      auto p50 = s.counter(run, "p50_us");
+      s.row((std::string{label} + (m == 0 ? "" : ", responsive")).c_str(),
+            fmt("%.1f us / ", p50) + fmt("%.1f us", s.counter(run, "p99_us")),
+            fmt("%.1fx CAF rtt, ", p50 * 1e3 / rtt)
+              + fmt("%.0f k calls/s", s.per_second(run) / 1e3),
+            "p50 < 8.5 us (Go's)");
+    }
+  }
   s.row("memory per live entry beyond key+value",
         fmt("%.0f bytes", s.counter("podshare_memory_per_entry/iterations:1",
                                     "overhead_bytes")),

@@ -17,6 +17,7 @@
 //                       [--writes N] [--rounds N] [--keys N]
 
 #include "baselines.hpp"
+#include "calls.hpp"
 #include "pod.hpp"
 
 #include "podshare/codec.hpp"
@@ -68,6 +69,7 @@ int64_t age_of(const std::string& value) {
 // with "done" = the count. Prints its samples when stdin closes.
 int serve(const link_setup& setup) {
   pod p{setup, {}, "peer", true};
+  auto echo = answer_calls(p);
   auto tcp = start_echo_server();
   std::cout << "ready " << p.port() << " " << tcp << " " << p.client_port()
             << std::endl;
@@ -120,6 +122,7 @@ int serve(const link_setup& setup) {
   }};
   std::string line;
   std::getline(std::cin, line); // until the parent closes our stdin
+  echo.close();
   p.st->close();
   watcher.join();
   std::cout << "samples";
@@ -340,6 +343,7 @@ int run(const char* self_path, link_setup setup,
   double set_many_rate = 0;
   std::vector<int64_t> low_load;
   std::vector<int64_t> under_load;
+  call_figures calls;
   {
     pod p{setup, {"127.0.0.1:" + std::to_string(port)}, "main"};
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
@@ -362,6 +366,7 @@ int run(const char* self_path, link_setup setup,
       }
     };
     ping_pong("ping", low_load);
+    calls = measure_calls(p, rounds);
     {
       // The same under load: a thread writes batches of 100 back to back.
       std::atomic<bool> loading{true};
@@ -454,6 +459,11 @@ int run(const char* self_path, link_setup setup,
   std::printf("%-10s %-44s p50 %8.1f us  p99 %8.1f us  (n=%zu)\n", mode,
               "write -> remote watch, under load (peer's):", peer_load50,
               peer_load99, peer_load_n);
+  print_latency(
+    mode, "callreply call, one at a time, round trip:", calls.round_trips);
+  std::printf("%-10s callreply calls, %d callers at once:       %9.0f "
+              "calls/s\n",
+              mode, calls.callers, calls.per_second);
   std::printf("%-10s store apply, batches of 1000, no network: %9.0f "
               "writes/s\n",
               mode, apply_rate);
@@ -475,6 +485,10 @@ int run(const char* self_path, link_setup setup,
   std::printf("%-10s goal: under load p50 / raw TCP round trip p50 = %.2f "
               "(p2p: < 3)\n",
               mode, load50 / quantile_us(tcp, 0.5));
+  std::printf("%-10s goal: callreply call p50 / raw TCP round trip p50 = "
+              "%.2f (p2p: <= 3)\n",
+              mode,
+              quantile_us(calls.round_trips, 0.5) / quantile_us(tcp, 0.5));
   return 0;
 }
 
