@@ -1,5 +1,7 @@
 #include "podshare/net/http/server.hpp"
 
+#include "podshare/net/http/websocket.hpp"
+
 #include "podshare/error.hpp"
 
 #include <civetweb.h>

@@ -67,6 +67,8 @@ private:
 
 using handler = std::function<response(const request&)>;
 
+struct websocket_handlers;
+
 /// Writes the response headers itself, then the stream until it returns.
 using stream_handler = std::function<void(const request&, stream&)>;
 
@@ -96,10 +98,16 @@ public:
   void stream_route(const std::string& path, const std::string& content_type,
                     stream_handler f);
 
+  /// Serves WebSocket connections on `path` (websocket.hpp).
+  void websocket_route(const std::string& path, websocket_handlers handlers);
+
   /// Stops accepting, tells streams to end, waits for every request thread.
   void stop();
 
   uint16_t port() const noexcept { return port_; }
+
+  /// A WebSocket route as the server keeps it (websocket.hpp).
+  struct websocket_route_entry;
 
   /// `http://host:port`.
   std::string url() const;
@@ -122,6 +130,9 @@ private:
   std::mutex mtx_;
   std::map<std::pair<std::string, std::string>, handler> routes_;
   std::map<std::string, stream_route_entry> streams_;
+  /// The WebSocket routes, alive as long as the server (CivetWeb holds
+  /// pointers to them).
+  std::vector<std::unique_ptr<websocket_route_entry>> websockets_;
 };
 
 } // namespace podshare::http
