@@ -10,7 +10,9 @@
 #include "page.hpp"
 #include "router.hpp"
 
+#include "podshare/callreply/metrics.hpp"
 #include "podshare/error.hpp"
+#include "podshare/net/http/pod_face.hpp"
 #include "podshare/net/http/server.hpp"
 
 #include "transport_choice.hpp"
@@ -82,10 +84,24 @@ int main(int argc, char** argv) {
     } else {
       ws_routing::router router{*ep};
       (*server)->route("GET", "/", [](const podshare::http::request&) {
-        return podshare::http::response{200, "text/html; charset=utf-8",
-                                        ws_routing::page, {}};
+        return podshare::http::response{
+          200, "text/html; charset=utf-8", ws_routing::page, {}};
       });
       (*server)->websocket_route("/ws", router.handlers());
+      // /metrics (with the calls per outcome), /healthz, /readyz and
+      // /api/status, for the routing store and the transport.
+      auto& routing = ep->routing();
+      podshare::http::pod_face face{
+        sys,
+        {{routing.topic, routing.node_id, routing.actor,
+          [counters = routing.counters] { return counters->read(); }}},
+        {{pod, transport.handle}}};
+      face.add_source([&ep = *ep, pod] {
+        auto stats = ep.stats();
+        return podshare::callreply::collect_metrics(
+          {{pod, stats ? *stats : podshare::callreply::endpoint_stats{}}});
+      });
+      face.install(**server);
       std::fprintf(stderr,
                    "ws-routing: pod %s serving %s until SIGINT or SIGTERM\n",
                    pod.c_str(), (*server)->url().c_str());

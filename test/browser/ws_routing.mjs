@@ -218,6 +218,17 @@ async function main() {
   text = await deliver('carol', 'alice', 'welcome back');
   await waitFor('alice2', messageFrom('carol', text), 'alice reconnected on pod-2 gets it');
   ok('alice reconnected to pod-2 and gets her messages there');
+
+  // carol's pod counted each outcome; promtool accepts the page.
+  const metrics = await (await fetch(`http://127.0.0.1:${httpPorts[2]}/metrics`)).text();
+  const count = (outcome) => {
+    const m = metrics.match(new RegExp(`^podshare_callreply_calls_total\\{pod="pod-3",outcome="${outcome}"\\} (\\d+)$`, 'm'));
+    return m ? Number(m[1]) : NaN;
+  };
+  if (!(count('ok') >= 12 && count('unreachable') >= 1 && count('no_route') >= 1))
+    throw new Error(`pod-3's metrics: ${metrics.split('\n').filter((l) => l.includes('callreply')).join('; ')}`);
+  execFileSync('promtool', ['check', 'metrics'], { input: metrics });
+  ok(`pod-3's /metrics counts its calls per outcome (ok ${count('ok')}, unreachable ${count('unreachable')}, no_route ${count('no_route')}) and passes promtool`);
 }
 
 const overall = setTimeout(() => { console.log(`FAIL: over ${OVERALL_MS} ms`); finish(1); }, OVERALL_MS);

@@ -74,8 +74,8 @@ void erase_route(self_pointer self, const std::string& target, version v) {
           });
 }
 
-// Drops the routes an earlier process of this pod left behind: it held
-// handlers this one does not have.
+// Drops the routes that name this pod from an earlier process: this one has
+// no handlers yet, so they lead nowhere.
 void drop_stale_routes(self_pointer self) {
   auto& st = self->state;
   std::vector<std::pair<std::string, version>> stale;
@@ -360,7 +360,7 @@ caf::result<bytes> call(self_pointer self, std::string& target,
                 });
     return promise;
   }
-  auto id = random_node_id();
+  auto id = st.next_call_id();
   waiting_call w;
   w.promise = promise;
   w.target = std::move(target);
@@ -489,6 +489,7 @@ caf::result<ok_atom> close(self_pointer self) {
 endpoint_actor::behavior_type endpoint(self_pointer self, endpoint_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.id_prefix = random_node_id();
   self
     ->request(st.cfg.transport, caf::infinite, subscribe_atom::value,
               st.inbox(), caf::actor_cast<subscriber_actor>(self))

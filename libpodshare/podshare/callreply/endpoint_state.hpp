@@ -73,7 +73,17 @@ struct endpoint_state {
   std::vector<caf::typed_response_promise<ok_atom>> opening;
   bool closed = false;
 
+  /// Random per endpoint: call ids are this and a counter, unique across
+  /// pods without a random draw per call.
+  std::string id_prefix;
+  uint64_t calls_sent = 0;
+
   std::string inbox() const { return cfg.inbox_prefix + cfg.pod; }
+
+  /// A new call id.
+  std::string next_call_id() {
+    return id_prefix + "-" + std::to_string(++calls_sent);
+  }
 
   /// The handler of `target`'s `method`, or null.
   const handler_actor* find_handler(const std::string& target,

@@ -74,7 +74,15 @@ std::vector<metrics::family> pod_face::families() const {
   auto states = transport_states();
   for (size_t i = 0; i < states.size(); ++i)
     transports.push_back({transports_[i].pod, std::move(states[i])});
-  return metrics::collect(stores, transports, wall_now_ns());
+  auto result = metrics::collect(stores, transports, wall_now_ns());
+  for (auto& source : sources_)
+    for (auto& f : source())
+      result.push_back(std::move(f));
+  return result;
+}
+
+void pod_face::add_source(metric_source source) {
+  sources_.push_back(std::move(source));
 }
 
 readiness pod_face::ready() const {

@@ -62,6 +62,12 @@ public:
   /// The same as families, e.g. for a `podshare::prometheus_collector`.
   std::vector<podshare::metrics::family> families() const;
 
+  /// More families for `/metrics`, read at each scrape after the stores'
+  /// and transports' (e.g. `callreply::collect_metrics`). Add sources
+  /// before `install`.
+  using metric_source = std::function<std::vector<podshare::metrics::family>()>;
+  void add_source(metric_source source);
+
   readiness ready() const;
 
   nlohmann::json status() const;
@@ -75,6 +81,7 @@ private:
   caf::actor_system& sys_;
   std::vector<observed_store> stores_;
   std::vector<observed_transport> transports_;
+  std::vector<metric_source> sources_;
   caf::timespan timeout_;
 };
 
