@@ -68,7 +68,8 @@ void router::opened(const socket_ptr& ws) {
       return deliver(user, args);
     });
   if (err) {
-    ws->send(json{{"type", "error"}, {"reason", podshare::describe(err)}}.dump());
+    ws->send(
+      json{{"type", "error"}, {"reason", podshare::describe(err)}}.dump());
     return;
   }
   ws->send(json{{"type", "hello"}, {"user", user}, {"pod", ep_.pod()}}.dump());
@@ -96,18 +97,16 @@ void router::message(const socket_ptr& ws, std::string_view text) {
   if (in.is_discarded() || !in.is_object() || !in.contains("to")
       || !in["to"].is_string() || !in.contains("text")
       || !in["text"].is_string()) {
-    ws->send(json{{"type", "error"},
-                  {"reason", R"(send {"to": USER, "text": TEXT})"}}
-               .dump());
+    ws->send(
+      json{{"type", "error"}, {"reason", R"(send {"to": USER, "text": TEXT})"}}
+        .dump());
     return;
   }
   auto to = in["to"].get<std::string>();
-  auto payload = json{{"type", "message"},
-                      {"from", from},
-                      {"text", in["text"]}}
-                   .dump();
-  auto res = ep_.call(target_of(to), "send",
-                      bytes(payload.begin(), payload.end()));
+  auto payload
+    = json{{"type", "message"}, {"from", from}, {"text", in["text"]}}.dump();
+  auto res
+    = ep_.call(target_of(to), "send", bytes(payload.begin(), payload.end()));
   // The answer names the message by the id the client gave it, if any.
   auto answer = res ? json{{"type", "sent"}, {"to", to}}
                     : json{{"type", "error"},

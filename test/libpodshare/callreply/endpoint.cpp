@@ -401,10 +401,15 @@ CAF_TEST(bad envelopes are counted and reported and the endpoint serves on) {
   auto b = start("b");
   auto log = std::make_shared<handler_log>();
   CAF_REQUIRE(!claim(a, "t", "m", handler(echo, "a", log)));
-  for (auto garbage :
-       {"", "{", "[]", R"({"type":"call"})", R"({"type":"shout","id":"1"})",
-        R"({"type":"call","id":"1","args":"not base64!"})",
-        std::string(100000, '[').c_str()})
+  std::vector<std::string> garbage_list{
+    "",
+    "{",
+    "[]",
+    R"({"type":"call"})",
+    R"({"type":"shout","id":"1"})",
+    R"({"type":"call","id":"1","args":"not base64!"})",
+    std::string(100000, '[')};
+  for (auto& garbage : garbage_list)
     self->send(a.actor, deliver_atom::value, std::string{"inbox"},
                to_bytes(garbage));
   consume_messages();
@@ -453,6 +458,41 @@ CAF_TEST(a pod whose replica is behind follows the target to its new owner) {
   CAF_CHECK_EQUAL(reply->code, "moved");
   CAF_CHECK_EQUAL(reply->owner, "b");
   CAF_CHECK_EQUAL(log_a->calls, 0);
+}
+
+CAF_TEST(a caller whose replica lags follows moved to the new owner) {
+  auto a = start("a");
+  auto b = start("b");
+  auto log_a = std::make_shared<handler_log>();
+  auto log_b = std::make_shared<handler_log>();
+  CAF_REQUIRE(!claim(a, "ws:alice", "send", handler(echo, "a", log_a)));
+  CAF_REQUIRE(!claim(b, "ws:alice", "send", handler(echo, "b", log_b)));
+  // c's routing store hears nothing of the others: it still names a, as a
+  // replica that missed the move would. Its inbox is on the shared
+  // transport.
+  auto shared = transport;
+  transport = net::spawn_memory_transport(sys);
+  auto lagging
+    = open_with("c", make_options("c"),
+                make_value_ops<nlohmann::json, json_codec<nlohmann::json>>());
+  transport = shared;
+  CAF_REQUIRE(
+    call<version>(lagging.actor, set_atom::value,
+                  write_item{"ws:alice", encode_route("a", 1), nullptr}));
+  endpoint_config cfg;
+  cfg.pod = "c";
+  cfg.transport = transport;
+  cfg.routing = lagging;
+  auto c = spawn_endpoint(sys, cfg);
+  endpoints.push_back(c);
+  CAF_REQUIRE(call<ok_atom>(c, open_atom::value));
+  auto res
+    = call<bytes>(c, call_atom::value, std::string{"ws:alice"},
+                  std::string{"send"}, to_bytes("hi"), caf::timespan{2s});
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL(to_string(*res), "b:hi");
+  CAF_CHECK_EQUAL(log_a->calls, 0);
+  CAF_CHECK_EQUAL(log_b->calls, 1);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

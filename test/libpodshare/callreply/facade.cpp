@@ -2,6 +2,8 @@
 
 #include "podshare/callreply/endpoint.hpp"
 
+#include "podshare/callreply/metrics.hpp"
+
 #include "podshare/configure.hpp"
 #include "podshare/error.hpp"
 #include "podshare/net/memory/spawn.hpp"
@@ -13,10 +15,15 @@
 #include <caf/test/dsl.hpp>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <condition_variable>
 #include <future>
 #include <mutex>
 #include <stdexcept>
+
+#include <unistd.h>
 
 using namespace podshare;
 using namespace podshare::callreply;
@@ -31,6 +38,21 @@ bytes to_bytes(const std::string& x) {
 
 std::string to_string(const bytes& x) {
   return std::string(x.begin(), x.end());
+}
+
+// The error of `x` by value: `.error()` of a temporary would dangle inside
+// CAF_CHECK_EQUAL.
+template <class T>
+caf::error error_of(caf::expected<T> x) {
+  return x ? caf::error{} : std::move(x.error());
+}
+
+// The endpoint's counters by value.
+endpoint_stats stats_of(const endpoint& ep) {
+  auto x = ep.stats();
+  if (!x)
+    CAF_FAIL(describe(x.error()));
+  return *x;
 }
 
 struct fixture {
@@ -101,7 +123,7 @@ CAF_TEST(function handlers answer calls from another endpoint) {
   auto res = b.call("ws:alice", "send", to_bytes("hi"));
   CAF_REQUIRE(res);
   CAF_CHECK_EQUAL(to_string(*res), "ws:alice.send(hi)");
-  CAF_CHECK_EQUAL(b.stats()->ok, 1u);
+  CAF_CHECK_EQUAL(stats_of(b).ok, 1u);
 }
 
 CAF_TEST(a throwing handler is a handler error with the exception text) {
@@ -139,7 +161,7 @@ CAF_TEST(blocking handlers run side by side up to the cap) {
     = std::async(std::launch::async, [&] { return b.call("t", "m", {}); });
   // Both run at once, each on a thread of its own; a third is turned away.
   g.wait_for_waiters(2);
-  CAF_CHECK_EQUAL(b.call("t", "m", {}).error(), ec::busy);
+  CAF_CHECK_EQUAL(error_of(b.call("t", "m", {})), ec::busy);
   g.release();
   CAF_CHECK_EQUAL(to_string(first.get().value()), "done");
   CAF_CHECK_EQUAL(to_string(second.get().value()), "done");
@@ -167,15 +189,47 @@ CAF_TEST(close cancels running handlers and does not wait for them) {
   CAF_CHECK(!a.close());
   CAF_CHECK(eventually([&] { return saw_cancel.load(); }));
   // a answered the call it was serving as it closed.
-  CAF_CHECK_EQUAL(pending.get().error(), ec::closed);
+  CAF_CHECK_EQUAL(error_of(pending.get()), ec::closed);
   CAF_CHECK(eventually([&] { return !b.owner("t"); }));
 }
 
 CAF_TEST(calls after close are closed) {
   auto a = open("a");
   CAF_REQUIRE(!a.close());
-  CAF_CHECK_EQUAL(a.call("t", "m", {}).error(), ec::closed);
+  CAF_CHECK_EQUAL(error_of(a.call("t", "m", {})), ec::closed);
   CAF_CHECK(!a.close());
+}
+
+CAF_TEST(metrics count the calls per outcome and pass promtool) {
+  auto a = open("a");
+  auto b = open("b");
+  CAF_REQUIRE(
+    !a.register_handler("t", "m", [](const call_context&, const bytes& args) {
+      return caf::expected<bytes>{args};
+    }));
+  CAF_REQUIRE(eventually([&] { return b.owner("t") == "a"; }));
+  CAF_REQUIRE(b.call("t", "m", {}));
+  CAF_REQUIRE(b.call("t", "m", {}));
+  CAF_CHECK_EQUAL(error_of(b.call("t", "other", {})), ec::no_handler);
+  CAF_CHECK_EQUAL(error_of(b.call("nobody", "m", {})), ec::no_route);
+  auto text = metrics::render(
+    collect_metrics({{"a", stats_of(a)}, {"b", stats_of(b)}}));
+  auto has = [&](const std::string& line) {
+    return text.find(line + "\n") != std::string::npos;
+  };
+  CAF_CHECK(has(R"(podshare_callreply_calls_total{pod="b",outcome="ok"} 2)"));
+  CAF_CHECK(
+    has(R"(podshare_callreply_calls_total{pod="b",outcome="no_handler"} 1)"));
+  CAF_CHECK(
+    has(R"(podshare_callreply_calls_total{pod="b",outcome="no_route"} 1)"));
+  CAF_CHECK(has(R"(podshare_callreply_calls_total{pod="b",outcome="busy"} 0)"));
+  CAF_CHECK(has(R"(podshare_callreply_served_total{pod="a"} 3)"));
+  CAF_CHECK(has(R"(podshare_callreply_handlers_running{pod="a"} 0)"));
+  auto path = "/tmp/podshare-callreply-metrics-" + std::to_string(getpid());
+  std::ofstream{path} << text;
+  auto rc = std::system(("promtool check metrics < " + path).c_str());
+  std::remove(path.c_str());
+  CAF_CHECK_EQUAL(rc, 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

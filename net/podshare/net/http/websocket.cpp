@@ -40,8 +40,7 @@ void on_ready(mg_connection* conn, void* arg) {
     route->handlers.opened(*ws);
 }
 
-int on_data(mg_connection* conn, int bits, char* data, size_t size,
-            void* arg) {
+int on_data(mg_connection* conn, int bits, char* data, size_t size, void* arg) {
   auto* route = static_cast<entry*>(arg);
   auto opcode = bits & 0xf;
   if (opcode == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE)
