@@ -17,9 +17,10 @@ using closing_flag = std::shared_ptr<std::atomic<bool>>;
 
 // Runs one call of `f` and quits: each call its own actor, so that calls of
 // one handler run side by side, up to the endpoint's cap.
-handler_actor::behavior_type run_once(handler_actor::pointer self,
-                                      std::shared_ptr<const handler_function> f,
-                                      closing_flag closing) {
+handler_actor::behavior_type
+run_once(handler_actor::pointer self,
+         const std::shared_ptr<const handler_function>& f,
+         const closing_flag& closing) {
   return {
     [=](call_atom, call_request& req) -> caf::result<bytes> {
       call_context ctx{std::move(req.target), std::move(req.method),
@@ -45,8 +46,8 @@ handler_actor::behavior_type run_once(handler_actor::pointer self,
 // of its own.
 handler_actor::behavior_type
 function_handler(handler_actor::pointer self,
-                 std::shared_ptr<const handler_function> f,
-                 handler_options opts, closing_flag closing) {
+                 const std::shared_ptr<const handler_function>& f,
+                 handler_options opts, const closing_flag& closing) {
   return {
     [=](call_atom, call_request& req) {
       auto runner = opts.blocking

@@ -41,7 +41,7 @@ void deliver(caf::typed_response_promise<T>& promise, caf::expected<T> result) {
 
 // Writes this pod's route for `target`; `then` hears how it went.
 void write_route(self_pointer self, const std::string& target,
-                 std::function<void(caf::error)> then) {
+                 const std::function<void(caf::error)>& then) {
   auto& st = self->state;
   write_item item{target, encode_route(st.cfg.pod, wall_now_ns()), nullptr};
   self
@@ -100,7 +100,7 @@ void routes_changed(self_pointer self, const event_batch& events) {
       continue;
     if (ev.kind == event_kind::erase) {
       if (ev.version.origin != st.cfg.pod)
-        write_route(self, ev.key, [self](caf::error err) {
+        write_route(self, ev.key, [self](const caf::error& err) {
           if (err)
             self->state.report(err);
         });
@@ -116,7 +116,7 @@ void routes_changed(self_pointer self, const event_batch& events) {
 // hears the outcome.
 void run_handler(self_pointer self, const std::string& target,
                  const std::string& method, bytes args, caf::timespan remaining,
-                 done_function done) {
+                 const done_function& done) {
   auto& st = self->state;
   if (remaining <= caf::timespan{0})
     return done(caf::make_error(ec::timeout, "the call's deadline passed "
@@ -232,7 +232,7 @@ void serve(self_pointer self, envelope call) {
   if (!call.reply.empty())
     st.serving.emplace(key, std::move(call));
   run_handler(self, target, method, std::move(args), remaining,
-              [self, key](caf::expected<bytes> result) {
+              [self, key](const caf::expected<bytes>& result) {
                 // Gone when close answered it already.
                 auto& serving = self->state.serving;
                 auto i = serving.find(key);
@@ -431,7 +431,7 @@ caf::result<ok_atom> open(self_pointer self) {
   return promise;
 }
 
-void subscribed(self_pointer self, caf::error err) {
+void subscribed(self_pointer self, const caf::error& err) {
   auto& st = self->state;
   st.subscribed = !err;
   for (auto& promise : st.opening)
@@ -494,7 +494,7 @@ endpoint_actor::behavior_type endpoint(self_pointer self, endpoint_config cfg) {
     ->request(st.cfg.transport, caf::infinite, subscribe_atom::value,
               st.inbox(), caf::actor_cast<subscriber_actor>(self))
     .then([self](ok_atom) { subscribed(self, caf::none); },
-          [self](caf::error& err) { subscribed(self, std::move(err)); });
+          [self](const caf::error& err) { subscribed(self, err); });
   self
     ->request(st.cfg.routing.actor, caf::infinite, watch_atom::value,
               watch_filter::all(), caf::actor_cast<watcher_actor>(self))

@@ -18,7 +18,7 @@ void put_if(json& out, const char* name, const T& x, bool present) {
     out[name] = x;
 }
 
-caf::error bad(std::string what) {
+caf::error bad(const std::string& what) {
   return caf::make_error(ec::decode_failed, "callreply envelope: " + what);
 }
 

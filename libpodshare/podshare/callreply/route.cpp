@@ -12,7 +12,7 @@ nlohmann::json make_route(const std::string& pod, int64_t now_ns) {
 
 bytes encode_route(const std::string& pod, int64_t now_ns) {
   auto text = make_route(pod, now_ns).dump();
-  return bytes(text.begin(), text.end());
+  return {text.begin(), text.end()};
 }
 
 std::string route_owner(const nlohmann::json& value) {
