@@ -126,9 +126,10 @@ using transport_sync_actor = caf::typed_actor<
   caf::replies_to<sync_atom>::with<ok_atom>>;
 
 /// A transport that delivers to an inbox: a topic meant to have one
-/// subscriber, such as a callreply pod's. The memory transport and Redis are
-/// ones; a transport that is not answers with `unexpected_message`, and its
-/// callers fall back to `publish`.
+/// subscriber, such as a callreply pod's. Every podshare transport is one
+/// (p2p sends it to the subscribed peers alone); a transport of your own
+/// that is not answers `unexpected_message`, and callers fall back to
+/// `publish`.
 ///
 /// ~~~
 /// inbox(topic, payload) -> receivers     // 0: nobody listens on the topic
