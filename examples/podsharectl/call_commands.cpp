@@ -86,12 +86,11 @@ caf::expected<bytes> run_command(const std::string& command,
   auto status = ::pclose(pipe);
   ::unlink(path);
   if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return caf::make_error(ec::handler_error,
-                           "the command failed (status "
-                             + std::to_string(WIFEXITED(status)
-                                                ? WEXITSTATUS(status)
-                                                : status)
-                             + ")");
+    return caf::make_error(
+      ec::handler_error,
+      "the command failed (status "
+        + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : status)
+        + ")");
   // A trailing newline is the shell's habit, not part of the answer.
   if (!output.empty() && output.back() == '\n')
     output.pop_back();

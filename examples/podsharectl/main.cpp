@@ -165,11 +165,10 @@ outcome run(const CLI::App& cmd, const cli& args) {
     if (is_coord_command(cmd.get_name()))
       return run_coord(sys, cmd.get_name(), args, transport, opts);
     if (cmd.get_name() == "call")
-      return call(sys, transport.handle, args.callreply, opts,
-                  timeout_of(args), std::cout);
+      return call(sys, transport.handle, args.callreply, opts, timeout_of(args),
+                  std::cout);
     if (cmd.get_name() == "reply")
-      return reply(sys, transport.handle, args.callreply, opts,
-                   stop_requested);
+      return reply(sys, transport.handle, args.callreply, opts, stop_requested);
     auto s = json_store::open(sys, args.topic, transport.handle, opts);
     if (!s)
       return failure(s.error());

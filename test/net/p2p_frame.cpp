@@ -160,9 +160,9 @@ CAF_TEST(a topics frame and a direct frame round trip) {
     caf::none);
   CAF_REQUIRE_EQUAL(messages.size(), 1u);
   CAF_CHECK_EQUAL(messages[0].topic, "callreply:inbox:b");
-  CAF_CHECK_EQUAL(bytes(messages[0].payload,
-                        messages[0].payload + messages[0].payload_size),
-                  payload);
+  CAF_CHECK_EQUAL(
+    bytes(messages[0].payload, messages[0].payload + messages[0].payload_size),
+    payload);
 }
 
 CAF_TEST(a batch carries messages in order with their ids) {
