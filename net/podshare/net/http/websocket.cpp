@@ -28,6 +28,9 @@ int on_connect(const mg_connection* conn, void* arg) {
   };
   if (route->handlers.accept && !route->handlers.accept(req))
     return 1; // refused: CivetWeb closes the connection
+  // The headers are read during the upgrade only: the socket outlives the
+  // request they belong to.
+  req.header = [](const char*) { return std::string{}; };
   mg_set_user_connection_data(
     writable, new std::shared_ptr<websocket>(std::make_shared<websocket>(
                 writable, std::move(req), route->next_id++)));

@@ -31,7 +31,8 @@ public:
   /// Whether the connection closed.
   bool closed() const;
 
-  /// The upgrade request: its path and query.
+  /// The upgrade request: its path and query (its headers are for
+  /// `accept` only and read empty here).
   const request& opened_with() const noexcept { return request_; }
 
   /// Unique within the server's lifetime.
