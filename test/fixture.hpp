@@ -13,6 +13,7 @@
 #include "podshare/store_handle.hpp"
 #include "podshare/watch.hpp"
 #include "podshare/wire.hpp"
+#include "support/error_of.hpp"
 
 #include <caf/test/dsl.hpp>
 
@@ -112,13 +113,6 @@ struct store_fixture : test_coordinator_fixture<> {
   std::shared_ptr<std::vector<caf::error>> reports
     = std::make_shared<std::vector<caf::error>>();
 };
-
-/// The error of `x` by value. `CAF_CHECK_EQUAL(f().error(), …)` would bind a
-/// reference into a temporary that dies before the check runs.
-template <class T>
-caf::error error_of(caf::expected<T> x) {
-  return x ? caf::error{} : std::move(x.error());
-}
 
 /// An actor watcher that records what it receives.
 struct recorded_watch {

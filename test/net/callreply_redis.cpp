@@ -16,6 +16,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include "support/callreply.hpp"
+
 #include <caf/test/dsl.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -32,29 +34,6 @@ using namespace podshare::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-bytes to_bytes(const std::string& x) {
-  return bytes(x.begin(), x.end());
-}
-
-std::string to_string(const bytes& x) {
-  return std::string(x.begin(), x.end());
-}
-
-// The error of `x` by value: `.error()` of a temporary would dangle inside
-// CAF_CHECK_EQUAL.
-template <class T>
-caf::error error_of(caf::expected<T> x) {
-  return x ? caf::error{} : std::move(x.error());
-}
-
-// The endpoint's counters by value.
-endpoint_stats stats_of(const endpoint& ep) {
-  auto x = ep.stats();
-  if (!x)
-    CAF_FAIL(describe(x.error()));
-  return *x;
-}
 
 int64_t wall_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -7,6 +7,7 @@
 #include "podshare/codec.hpp"
 
 #include "fixture.hpp"
+#include "support/callreply.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
@@ -20,14 +21,6 @@ using namespace podshare::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-bytes to_bytes(const std::string& x) {
-  return bytes(x.begin(), x.end());
-}
-
-std::string to_string(const bytes& x) {
-  return std::string(x.begin(), x.end());
-}
 
 // What the handlers of a test saw.
 struct handler_log {
@@ -146,6 +139,16 @@ struct fixture : store_fixture {
     return *res;
   }
 
+  // Calls slow.run from `p` and runs the actors, leaving the call waiting;
+  // `outcome` reads how it ended.
+  auto start_slow_call(const pod& p, caf::timespan timeout) {
+    auto handle = self->request(p.actor, caf::infinite, call_atom::value,
+                                std::string{"slow"}, std::string{"run"},
+                                to_bytes("1"), timeout);
+    consume_messages();
+    return handle;
+  }
+
   endpoint_stats stats(const pod& p) {
     auto res = call<endpoint_stats>(p.actor, stats_atom::value);
     CAF_REQUIRE(res);
@@ -254,10 +257,7 @@ CAF_TEST(a call beyond the handler cap is busy at once) {
   auto log = std::make_shared<handler_log>();
   auto slow = handler(holding, log);
   CAF_REQUIRE(!claim(a, "slow", "run", slow));
-  auto first = self->request(b.actor, caf::infinite, call_atom::value,
-                             std::string{"slow"}, std::string{"run"},
-                             to_bytes("1"), caf::timespan{5s});
-  consume_messages();
+  auto first = start_slow_call(b, 5s);
   CAF_REQUIRE_EQUAL(log->held.size(), 1u);
   auto second = rpc(b, "slow", "run", "2");
   CAF_CHECK_EQUAL(error_of(second), ec::busy);
@@ -284,10 +284,7 @@ CAF_TEST(an unresponsive handler is a timeout for the caller) {
   auto log = std::make_shared<handler_log>();
   auto slow = handler(holding, log);
   CAF_REQUIRE(!claim(a, "slow", "run", slow));
-  auto pending = self->request(b.actor, caf::infinite, call_atom::value,
-                               std::string{"slow"}, std::string{"run"},
-                               to_bytes("1"), caf::timespan{2s});
-  consume_messages();
+  auto pending = start_slow_call(b, 2s);
   CAF_REQUIRE_EQUAL(log->calls, 1);
   pass(2s);
   CAF_CHECK_EQUAL(error_of(outcome(pending)), ec::timeout);
@@ -353,10 +350,7 @@ CAF_TEST(close fails waiting calls and gives up every claim) {
   auto slow = handler(holding, log);
   CAF_REQUIRE(!claim(a, "slow", "run", slow));
   CAF_REQUIRE(!claim(b, "ws:bob", "send", handler(echo, "b", log)));
-  auto pending = self->request(b.actor, caf::infinite, call_atom::value,
-                               std::string{"slow"}, std::string{"run"},
-                               to_bytes("1"), caf::timespan{5s});
-  consume_messages();
+  auto pending = start_slow_call(b, 5s);
   CAF_REQUIRE(call<ok_atom>(b.actor, close_atom::value));
   CAF_CHECK_EQUAL(error_of(outcome(pending)), ec::closed);
   CAF_CHECK_EQUAL(owner(a, "ws:bob"), "");

@@ -54,17 +54,10 @@ void on_direct(self_pointer self, connection& c, const uint8_t* body,
 }
 
 void announce_topics(self_pointer self) {
-  auto& st = self->state;
-  auto topics = st.subscribers.topics();
-  auto& out = st.frames;
-  for (auto& [name, s] : st.sessions) {
-    auto c = st.connections.find(s.conn);
-    if (c == st.connections.end())
-      continue;
-    out.clear();
-    write_topics(out, topics);
-    write(self, c->second, out);
-  }
+  auto& out = self->state.frames;
+  out.clear();
+  write_topics(out, self->state.subscribers.topics());
+  write_to_sessions(self, out);
 }
 
 } // namespace podshare::net::p2p

@@ -207,18 +207,18 @@ void drop_session(self_pointer self, const std::string& name,
   retry_targets_of(self, name);
 }
 
-void announce_links(self_pointer self) {
+void write_to_sessions(self_pointer self, const bytes& frames) {
   auto& st = self->state;
-  auto names = st.links();
-  auto& out = st.frames;
-  for (auto& [name, s] : st.sessions) {
-    auto c = st.connections.find(s.conn);
-    if (c == st.connections.end())
-      continue;
-    out.clear();
-    write_links(out, names);
-    write(self, c->second, out);
-  }
+  for (auto& [name, s] : st.sessions)
+    if (auto c = st.connections.find(s.conn); c != st.connections.end())
+      write(self, c->second, frames);
+}
+
+void announce_links(self_pointer self) {
+  auto& out = self->state.frames;
+  out.clear();
+  write_links(out, self->state.links());
+  write_to_sessions(self, out);
 }
 
 // -- dialling -----------------------------------------------------------------

@@ -118,6 +118,9 @@ void close_session(self_pointer self, const std::string& name,
 void drop_session(self_pointer self, const std::string& name,
                   caf::error reason);
 
+/// Writes `frames` to the connection of every session.
+void write_to_sessions(self_pointer self, const bytes& frames);
+
 /// Tells every session our current links.
 void announce_links(self_pointer self);
 
