@@ -6,12 +6,10 @@
 
 namespace podshare::callreply {
 
-nlohmann::json make_route(const std::string& pod, int64_t now_ns) {
-  return {{"pod_id", pod}, {"updated_at", detail::format_rfc3339(now_ns)}};
-}
-
 bytes encode_route(const std::string& pod, int64_t now_ns) {
-  auto text = make_route(pod, now_ns).dump();
+  nlohmann::json route{{"pod_id", pod},
+                       {"updated_at", detail::format_rfc3339(now_ns)}};
+  auto text = route.dump();
   return {text.begin(), text.end()};
 }
 

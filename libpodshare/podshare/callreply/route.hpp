@@ -11,11 +11,8 @@
 
 namespace podshare::callreply {
 
-/// A route as the routing store holds it: Go's `Route` JSON,
-/// `{"pod_id": …, "updated_at": RFC 3339}`.
-nlohmann::json make_route(const std::string& pod, int64_t now_ns);
-
-/// The encoded route, as a `write_item` value of the routing store.
+/// A route as the routing store holds it, encoded as a `write_item` value:
+/// Go's `Route` JSON, `{"pod_id": …, "updated_at": RFC 3339}`.
 bytes encode_route(const std::string& pod, int64_t now_ns);
 
 /// The pod a route names; "" when `value` is not a route.
