@@ -131,28 +131,26 @@ bytes encode_snapshot(format fmt, const std::vector<entry_view>& entries) {
 }
 
 snapshot_writer::snapshot_writer(format fmt, size_t reserve) : fmt_(fmt) {
-  if (fmt_ == format::msgpack) {
-    buf_.reserve(reserve);
+  buf_.reserve(reserve);
+  if (fmt_ == format::msgpack)
     count_at_ = detail::begin_msgpack_snapshot(buf_);
-  }
+  else
+    detail::begin_json_snapshot(buf_);
 }
 
 void snapshot_writer::add(const entry_view& x) {
-  ++count_;
-  if (fmt_ == format::msgpack) {
+  if (fmt_ == format::msgpack)
     detail::add_msgpack_snapshot_entry(buf_, x);
-    return;
-  }
-  auto kind = x.tombstone() ? event_kind::erase : event_kind::set;
-  json_entries_.push_back(
-    event{kind, std::string{x.key}, x.tombstone() ? bytes{} : *x.value, nullptr,
-          version{x.timestamp, std::string{x.origin}, x.seq}});
+  else
+    detail::add_json_snapshot_entry(buf_, x, count_ == 0);
+  ++count_;
 }
 
 bytes snapshot_writer::finish() {
-  if (fmt_ == format::json)
-    return encode_snapshot(fmt_, json_entries_);
-  detail::end_msgpack_snapshot(buf_, count_at_, count_);
+  if (fmt_ == format::msgpack)
+    detail::end_msgpack_snapshot(buf_, count_at_, count_);
+  else
+    detail::end_json_snapshot(buf_);
   return std::move(buf_);
 }
 

@@ -109,8 +109,7 @@ bytes encode_snapshot(format fmt, const std::vector<entry_view>& entries);
 /// Encodes a snapshot an entry at a time, in the order a walk over a map
 /// yields them, so that each entry is read while it is in the cache: a
 /// second pass over 100,000 entries scattered in memory missed the cache on
-/// nearly every one. msgpack is written as it comes; the JSON form (for Go
-/// peers) keeps copies and is encoded by `finish`.
+/// nearly every one. Both forms are written as they come.
 class snapshot_writer {
 public:
   /// `reserve`: bytes to allocate up front (a guess; the buffer grows).
@@ -130,7 +129,6 @@ private:
   bytes buf_;
   size_t count_at_ = 0;
   size_t count_ = 0;
-  std::vector<event> json_entries_;
 };
 
 /// Decodes a snapshot, entries in the order of the message, tombstones as

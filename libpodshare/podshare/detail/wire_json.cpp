@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include <exception>
-#include <map>
 #include <string>
 #include <string_view>
 
@@ -28,31 +27,6 @@ caf::error fail(std::string reason) {
 
 caf::error fail_field(const char* name, const char* what) {
   return fail(std::string{"field '"} + name + "' " + what);
-}
-
-// Checks nesting without parsing, so that the parser never builds a
-// pathologically deep tree. Exact for valid JSON; on invalid JSON the parser
-// fails anyway.
-bool depth_within_limit(const uint8_t* data, size_t size) {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < size; ++i) {
-    auto c = data[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_json_depth)
-        return false;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return true;
 }
 
 // Returns a present, non-null field; Go writes `null` for nil slices and
@@ -166,6 +140,28 @@ bytes dump(const ordered_json& x) {
 
 } // namespace
 
+bool depth_within_limit(const uint8_t* data, size_t size) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < size; ++i) {
+    auto c = data[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_json_depth)
+        return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
 caf::error parse_json(const uint8_t* data, size_t size, json& out) {
   if (!depth_within_limit(data, size))
     return fail("JSON nested too deeply");
@@ -205,71 +201,6 @@ caf::expected<std::vector<event>> decode_json_events(const uint8_t* data,
     // A batch applies atomically, so one bad event fails all of it.
     if (auto err = decode_event(obj, result.emplace_back()))
       return err;
-  }
-  return result;
-}
-
-bytes encode_json_snapshot(const std::vector<wire::entry_view>& entries) {
-  auto objs = ordered_json::object();
-  // Keys are unique: append to the object's vector directly instead of
-  // paying ordered_map's linear lookup per key.
-  auto& members = objs.get_ref<ordered_json::object_t&>();
-  for (const auto& x : entries) {
-    ordered_json entry;
-    if (!x.tombstone())
-      entry["value"] = base64_encode(*x.value);
-    entry["timestamp"] = format_rfc3339(x.timestamp);
-    entry["origin"] = std::string{x.origin};
-    if (x.tombstone())
-      entry["tombstone"] = true;
-    entry["seq"] = x.seq;
-    members.ordered_json::object_t::Container::emplace_back(std::string{x.key},
-                                                            std::move(entry));
-  }
-  ordered_json doc;
-  doc["v"] = wire::protocol_version;
-  doc["entries"] = std::move(objs);
-  return dump(doc);
-}
-
-caf::expected<std::vector<event>> decode_json_snapshot(const uint8_t* data,
-                                                       size_t size) {
-  json doc;
-  if (auto err = parse_json(data, size, doc))
-    return err;
-  if (!doc.is_object())
-    return fail("a snapshot is not an object");
-  if (auto err = check_version(doc))
-    return err;
-  if (!doc.contains("entries"))
-    return fail_field("entries", "is missing");
-  std::vector<event> result;
-  auto entries = find_field(doc, "entries");
-  if (entries == nullptr)
-    return result;
-  if (!entries->is_object())
-    return fail_field("entries", "is not an object");
-  // The parsed object holds one entry per key (the last one in the text).
-  result.reserve(entries->size());
-  for (const auto& [key, obj] : entries->items()) {
-    if (!obj.is_object())
-      return fail("a snapshot entry is not an object");
-    event x;
-    x.key = key;
-    bool tombstone = false;
-    if (auto flag = find_field(obj, "tombstone")) {
-      if (!flag->is_boolean())
-        return fail_field("tombstone", "is not a boolean");
-      tombstone = flag->get<bool>();
-    }
-    x.kind = tombstone ? event_kind::erase : event_kind::set;
-    if (auto err = read_value(obj, x.value))
-      return err;
-    if (tombstone)
-      x.value.clear();
-    if (auto err = read_version(obj, x.version))
-      return err;
-    result.push_back(std::move(x));
   }
   return result;
 }

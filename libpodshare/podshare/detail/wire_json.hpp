@@ -22,6 +22,11 @@ namespace podshare::detail {
 /// attacker-controlled documents (ours and user codecs') off the stack limit.
 constexpr size_t max_json_depth = 128;
 
+/// Whether `data` nests arrays and objects at most `max_json_depth` deep,
+/// told without parsing, so that no parser builds a pathologically deep
+/// tree. Exact for valid JSON; on invalid JSON the parser fails anyway.
+bool depth_within_limit(const uint8_t* data, size_t size);
+
 /// Parses one whole JSON document: leading and trailing whitespace only, no
 /// trailing garbage, at most `max_json_depth` levels deep. Never throws.
 /// @returns `ec::decode_failed` with a reason on malformed input.
@@ -40,8 +45,16 @@ caf::expected<std::vector<event>> decode_json_events(const uint8_t* data,
 /// @pre Every key occurs once.
 bytes encode_json_snapshot(const std::vector<wire::entry_view>& entries);
 
-/// Decodes a JSON snapshot object; of a key that occurs twice, the JSON
-/// parser keeps the last.
+/// Writes a snapshot object an entry at a time, the same bytes as
+/// `encode_json_snapshot`: `begin`, `add` per entry (`first` for the first
+/// one), `end`.
+void begin_json_snapshot(bytes& out);
+void add_json_snapshot_entry(bytes& out, const wire::entry_view& x, bool first);
+void end_json_snapshot(bytes& out);
+
+/// Decodes a JSON snapshot object without building a document: entries in
+/// the order of the text; of a key that occurs twice, the last counts (in
+/// the place of the first), as of a field that occurs twice in an entry.
 caf::expected<std::vector<event>> decode_json_snapshot(const uint8_t* data,
                                                        size_t size);
 
