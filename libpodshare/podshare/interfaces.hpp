@@ -94,7 +94,11 @@ using transport_actor = caf::typed_actor<
   caf::replies_to<subscribe_atom, std::string, subscriber_actor>::with<ok_atom>,
   // Removes a subscriber from `topic`.
   caf::reacts_to<unsubscribe_atom, std::string, subscriber_actor>,
-  // Stores the latest snapshot of `topic`, replacing the previous one.
+  // Stores the latest snapshot of `topic`, replacing the previous one. One
+  // sender's snapshots of a topic each hold every entry of its previous one
+  // at an equal or greater version (a snapshotter's do: its replica only
+  // moves forward), so a transport that joins snapshots (Redis) may replace
+  // a sender's own stored snapshot without decoding it.
   caf::replies_to<store_snap_atom, std::string, bytes>::with<ok_atom>,
   // Fetches the latest snapshot of `topic`; empty bytes when there is none.
   caf::replies_to<fetch_snap_atom, std::string>::with<bytes>,

@@ -3,10 +3,63 @@
 #include "podshare/event.hpp"
 
 #include <algorithm>
-#include <string>
+#include <deque>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace podshare {
+
+namespace {
+
+// The join so far: per key the winning entry and the snapshot it came from.
+// Entries live in a deque, which never moves them, so that the index can
+// view their keys instead of copying every key once more.
+class joined_entries {
+public:
+  void reserve(size_t n) { index_.reserve(n); }
+
+  // Takes `x` from snapshot `source` where it is new or newer.
+  void offer(event& x, size_t source) {
+    auto i = index_.find(x.key);
+    if (i == index_.end()) {
+      entries_.push_back(std::move(x));
+      sources_.push_back(source);
+      index_.emplace(entries_.back().key, entries_.size() - 1);
+      return;
+    }
+    auto& winner = entries_[i->second];
+    if (!(winner.version < x.version))
+      return;
+    // The key stays: the index views it.
+    winner.kind = x.kind;
+    winner.value = std::move(x.value);
+    winner.version = std::move(x.version);
+    sources_[i->second] = source;
+  }
+
+  // Whether snapshot `source` holds the join: it won every key.
+  bool won_by(size_t source) const {
+    return std::all_of(sources_.begin(), sources_.end(),
+                       [source](size_t x) { return x == source; });
+  }
+
+  bytes encode(wire::format fmt) const {
+    std::vector<wire::entry_view> views;
+    views.reserve(entries_.size());
+    for (auto& x : entries_)
+      views.push_back({x.key, x.kind == event_kind::erase ? nullptr : &x.value,
+                       x.version.timestamp, x.version.origin, x.version.seq});
+    return wire::encode_snapshot(fmt, views);
+  }
+
+private:
+  std::deque<event> entries_;
+  std::vector<size_t> sources_;
+  std::unordered_map<std::string_view, size_t> index_;
+};
+
+} // namespace
 
 caf::expected<bytes> join_snapshots(std::vector<bytes> snapshots,
                                     wire::format fmt, size_t* undecodable) {
@@ -14,10 +67,10 @@ caf::expected<bytes> join_snapshots(std::vector<bytes> snapshots,
     *undecodable = 0;
   if (snapshots.empty())
     return bytes{};
-  // Per key: the winning entry and the snapshot it came from.
-  std::unordered_map<std::string, std::pair<event, size_t>> joined;
+  joined_entries joined;
   caf::error first_error;
   std::vector<size_t> decoded;
+  // One snapshot decoded at a time: what loses is freed before the next.
   for (size_t source = 0; source < snapshots.size(); ++source) {
     auto& snapshot = snapshots[source];
     auto entries = wire::decode_snapshot(snapshot.data(), snapshot.size());
@@ -28,32 +81,18 @@ caf::expected<bytes> join_snapshots(std::vector<bytes> snapshots,
         first_error = std::move(entries.error());
       continue;
     }
+    if (decoded.empty())
+      joined.reserve(entries->size());
     decoded.push_back(source);
-    for (auto& x : *entries) {
-      auto i = joined.find(x.key);
-      if (i == joined.end()) {
-        auto key = x.key;
-        joined.emplace(std::move(key), std::make_pair(std::move(x), source));
-      } else if (i->second.first.version < x.version) {
-        i->second = std::make_pair(std::move(x), source);
-      }
-    }
+    for (auto& x : *entries)
+      joined.offer(x, source);
   }
   if (decoded.empty())
     return first_error;
-  // A source that won every key, and holds no key more, is the join.
-  for (auto source : decoded) {
-    auto wins = std::all_of(joined.begin(), joined.end(), [&](auto& kv) {
-      return kv.second.second == source;
-    });
-    if (wins)
+  for (auto source : decoded)
+    if (joined.won_by(source))
       return std::move(snapshots[source]);
-  }
-  std::vector<event> entries;
-  entries.reserve(joined.size());
-  for (auto& kv : joined)
-    entries.push_back(std::move(kv.second.first));
-  return wire::encode_snapshot(fmt, entries);
+  return joined.encode(fmt);
 }
 
 } // namespace podshare

@@ -1,7 +1,9 @@
 #include "podshare/actors/snapshotter.hpp"
 
 #include "podshare/detail/log_event.hpp"
+#include "podshare/detail/release_memory.hpp"
 #include "podshare/error.hpp"
+#include "podshare/snapshot_fingerprint.hpp"
 #include "podshare/wire.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -65,6 +67,13 @@ void report(self_pointer self, const caf::error& err) {
     opts.error_handler(err);
 }
 
+// Once the transport is done with a large snapshot, the memory that its
+// build and the transport's merge used goes back to the system.
+void release_after(size_t snapshot_size) {
+  if (snapshot_size >= detail::release_after_bytes)
+    detail::release_free_memory();
+}
+
 // Builds a snapshot and hands it to the transport; `done` hears whether the
 // transport took it.
 template <class Done>
@@ -85,13 +94,16 @@ void persist_now(self_pointer self, Done done) {
     self->send(caf::actor_cast<store_actor>(st.cfg.store), expire_atom::value,
                std::move(built.expired));
   auto size = built.payload.size();
+  auto fingerprint = snapshot_fingerprint(built.payload);
   auto build_time = self->clock().now() - start;
   self
     ->request(st.cfg.transport, st.cfg.options.transport_timeout,
               store_snap_atom::value, st.cfg.topic, std::move(built.payload))
     .then(
-      [self, size, build_time, done](ok_atom) mutable {
+      [self, size, fingerprint, build_time, done](ok_atom) mutable {
+        release_after(size);
         auto& st = self->state;
+        st.cfg.persisted->store(fingerprint);
         st.failures = 0;
         auto& counters = *st.cfg.counters;
         detail::counters::add(counters.snapshots);
@@ -104,7 +116,8 @@ void persist_now(self_pointer self, Done done) {
                            {"build_ms", detail::millis(build_time)}});
         done(caf::error{});
       },
-      [self, done](caf::error& err) mutable {
+      [self, size, done](caf::error& err) mutable {
+        release_after(size);
         // The replica stays dirty, so a later change does not wake us:
         // retry on our own, backing off while the transport keeps failing.
         auto& st = self->state;

@@ -28,6 +28,9 @@ struct snapshotter_config {
   std::shared_ptr<const value_ops> values;
   /// Set by the store on a change, cleared here when a snapshot is taken.
   std::shared_ptr<std::atomic<bool>> dirty;
+  /// The fingerprint of the snapshot stored last, set here, read by the
+  /// store; 0 until one is.
+  std::shared_ptr<std::atomic<uint64_t>> persisted;
   std::shared_ptr<detail::counters> counters;
   podshare::options options;
   /// The store, held weakly: helpers must not keep their store alive.

@@ -350,7 +350,7 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
   st.snapshotter = self->spawn<caf::linked>(
     snapshotter,
     snapshotter_config{st.topic, st.cfg.transport, map, st.cfg.values, st.dirty,
-                       st.cfg.counters, opts, self->address(),
+                       st.persisted, st.cfg.counters, opts, self->address(),
                        static_cast<bool>(st.cfg.values->merge)});
   st.gc = self->spawn<caf::linked>(gc, gc_config{map, opts, self->address()});
   auto waiting

@@ -162,6 +162,10 @@ struct store_state {
     = std::make_shared<std::atomic<uint64_t>>(0);
   /// Set by the store, cleared by the snapshotter when it takes a snapshot.
   std::shared_ptr<std::atomic<bool>> dirty;
+  /// The fingerprint of the snapshot the snapshotter stored last: a fetched
+  /// snapshot that has it holds nothing the replica lacks.
+  std::shared_ptr<std::atomic<uint64_t>> persisted
+    = std::make_shared<std::atomic<uint64_t>>(0);
   /// The deadlines of broadcasts the transport has not answered yet.
   publish_deadlines deadlines;
 
@@ -195,6 +199,11 @@ private:
   // writes were dropped. Returns what `decode_values` does, for the changes
   // that stay.
   std::vector<bool> decode_remote_values(std::vector<event>& changes) const;
+
+  // How what the replica holds for `change.key` compares with `change`, as
+  // `record::compare_version` (zero: a duplicate; positive: ours is newer);
+  // negative also when the key is new or a merger joins every change.
+  int order_without_merger(const event& change) const;
 
   // `apply` without the progress count.
   bool apply_change(event& change, std::vector<event>* events, bool keep_bytes);

@@ -1,6 +1,8 @@
 #include "podshare/actors/store.hpp"
 
+#include "podshare/detail/release_memory.hpp"
 #include "podshare/error.hpp"
+#include "podshare/snapshot_fingerprint.hpp"
 #include "podshare/wire.hpp"
 
 #include <spdlog/spdlog.h>
@@ -296,6 +298,11 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
                                      std::vector<event>& events) {
   if (payload.empty())
     return 0;
+  // Our own snapshot, still stored: nothing in it is new to us. (A refresh
+  // of a large topic would otherwise decode it all on every resync.)
+  if (auto ours = persisted->load();
+      ours != 0 && ours == snapshot_fingerprint(payload))
+    return 0;
   auto decoded = wire::decode_snapshot(payload.data(), payload.size());
   if (!decoded) {
     report(caf::make_error(ec::snapshot_failed, "cannot decode the snapshot of "
@@ -304,9 +311,16 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
     return 0;
   }
   uint64_t adopted = 0;
-  // No room asked for: a refresh's snapshot mostly repeats what we hold.
+  // No room asked for: a refresh's snapshot mostly repeats what we hold, and
+  // the values of what it repeats are not even decoded.
   auto* sink = event_sink(events, 0);
   for (auto& change : *decoded) {
+    if (auto order = order_without_merger(change); order >= 0) {
+      clock.observe(change.version.timestamp);
+      if (order > 0)
+        detail::counters::add(cfg.counters->writes_rejected);
+      continue;
+    }
     if (change.kind == event_kind::set) {
       auto value = cfg.values->decode(change.value.data(), change.value.size());
       if (!value) {
@@ -321,6 +335,10 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
       ++adopted;
   }
   publish();
+  if (payload.size() >= detail::release_after_bytes) {
+    decoded = std::vector<event>{};
+    detail::release_free_memory();
+  }
   return adopted;
 }
 
@@ -443,6 +461,13 @@ bool store_state::apply_change(event& change, std::vector<event>* events,
   detail::counters::add(cfg.counters->writes_applied);
   changed = true;
   return true;
+}
+
+int store_state::order_without_merger(const event& change) const {
+  if (cfg.values->merge)
+    return -1;
+  auto* current = cfg.map->find(change.key);
+  return current == nullptr ? -1 : current->compare_version(change.version);
 }
 
 bool store_state::join_late(const record& current, event& change,

@@ -8,7 +8,11 @@
 #include <caf/io/network/multiplexer.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
+#include <cstddef>
+#include <deque>
 #include <memory>
+#include <vector>
 
 namespace podshare::net::redis {
 
@@ -17,12 +21,52 @@ namespace {
 using adopt_atom = caf::atom_constant<caf::atom("r_adopt")>;
 using close_now_atom = caf::atom_constant<caf::atom("r_closenow")>;
 
+// What a broker has yet to hand to CAF's write buffer. CAF keeps a write
+// buffer's capacity for the connection's life, so a snapshot's SET written
+// whole would keep its megabytes twice (CAF swaps two buffers): it goes in
+// chunks, the next when CAF reports the last written.
+class chunked_outbox {
+public:
+  static constexpr size_t chunk = size_t{256} * 1024;
+
+  void push(bytes&& x) {
+    if (!x.empty())
+      queue_.push_back(std::move(x));
+  }
+
+  // Moves bytes into `buf` until it holds a chunk or nothing waits.
+  void pump(std::vector<char>& buf) {
+    while (!queue_.empty() && buf.size() < chunk) {
+      auto& front = queue_.front();
+      auto n = std::min(chunk - buf.size(), front.size() - offset_);
+      auto first = front.begin() + static_cast<ptrdiff_t>(offset_);
+      buf.insert(buf.end(), first, first + static_cast<ptrdiff_t>(n));
+      offset_ += n;
+      if (offset_ == front.size()) {
+        queue_.pop_front();
+        offset_ = 0;
+      }
+    }
+  }
+
+  bool empty() const noexcept { return queue_.empty(); }
+
+private:
+  std::deque<bytes> queue_;
+  size_t offset_ = 0;
+};
+
 // The broker of one connection. It takes its socket in a message rather than
 // at spawn, so that the scribe is created on the multiplexer's thread,
 // where a broker's handlers run.
 caf::behavior pipe(caf::io::broker* self, const connection_listener& owner,
                    uint64_t tag) {
   auto hdl = std::make_shared<caf::io::connection_handle>();
+  auto outbox = std::make_shared<chunked_outbox>();
+  auto write_some = [self, hdl, outbox] {
+    outbox->pump(self->wr_buf(*hdl));
+    self->flush(*hdl);
+  };
   // CAF 0.17 leaks a scribe, and its socket, that is started and closed in
   // one multiplexer cycle (a link torn down at once): its "read" and "stop
   // reading" requests cancel out, so the stream never drops its reference
@@ -48,6 +92,11 @@ caf::behavior pipe(caf::io::broker* self, const connection_listener& owner,
       *hdl = self->add_scribe(fd);
       self->configure_read(*hdl,
                            caf::io::receive_policy::at_most(size_t{64} * 1024));
+      self->ack_writes(*hdl, true);
+    },
+    [=](const caf::io::data_transferred_msg&) {
+      if (!outbox->empty())
+        write_some();
     },
     [=](const caf::io::new_data_msg& msg) {
       auto first = reinterpret_cast<const uint8_t*>(msg.buf.data());
@@ -60,10 +109,9 @@ caf::behavior pipe(caf::io::broker* self, const connection_listener& owner,
                                  "the redis server closed the connection"));
       self->quit();
     },
-    [=](write_atom, const bytes& out) {
-      auto& buf = self->wr_buf(*hdl);
-      buf.insert(buf.end(), out.begin(), out.end());
-      self->flush(*hdl);
+    [=](write_atom, bytes& out) {
+      outbox->push(std::move(out));
+      write_some();
     },
     [=](caf::close_atom) { close_later(); },
     [=](close_now_atom) {

@@ -72,9 +72,22 @@ void append_command(bytes& out, std::initializer_list<std::string_view> args) {
 reply_reader::reply_reader() : reader_(redisReaderCreate()) {
   if (reader_ == nullptr)
     throw std::bad_alloc{};
-  // No cap on the buffer hiredis keeps: message size is checked by the
-  // transport, which can report which channel sent it.
-  reader_->maxbuf = 0;
+  // `maxbuf` (hiredis's default, 16 KB) caps no message: it is how much
+  // idle buffer the reader keeps once a reply is consumed.
+}
+
+void reply_reader::release_idle_buffer() {
+  // hiredis frees an idle buffer only when more data comes; a snapshot's
+  // GET on a quiet link would keep its megabytes until then.
+  // Between replies a reader holds nothing else: a new one replaces it.
+  if (reader_->len == 0 && reader_->ridx == -1
+      && sdsavail(reader_->buf) > reader_->maxbuf) {
+    auto* fresh = redisReaderCreate();
+    if (fresh == nullptr)
+      throw std::bad_alloc{};
+    redisReaderFree(reader_);
+    reader_ = fresh;
+  }
 }
 
 reply_reader::~reply_reader() {
@@ -91,8 +104,10 @@ caf::expected<std::unique_ptr<reply>> reply_reader::next() {
     return caf::make_error(ec::transport_failed,
                            std::string{"redis protocol error: "}
                              + reader_->errstr);
-  if (raw == nullptr)
+  if (raw == nullptr) {
+    release_idle_buffer();
     return std::unique_ptr<reply>{};
+  }
   auto result
     = std::make_unique<reply>(convert(*static_cast<redisReply*>(raw)));
   freeReplyObject(raw);

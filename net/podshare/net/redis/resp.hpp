@@ -52,6 +52,9 @@ public:
   caf::expected<std::unique_ptr<reply>> next();
 
 private:
+  // Frees the buffer of a consumed large reply.
+  void release_idle_buffer();
+
   redisReader* reader_;
 };
 

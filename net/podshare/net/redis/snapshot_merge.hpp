@@ -12,6 +12,6 @@ namespace podshare::net::redis {
 /// overwriting it. The result is encoded in the wire format of `ours`; it is
 /// `ours` itself when `stored` adds nothing. Fails when either does not
 /// decode.
-caf::expected<bytes> merge_snapshots(const bytes& stored, const bytes& ours);
+caf::expected<bytes> merge_snapshots(bytes stored, bytes ours);
 
 } // namespace podshare::net::redis

@@ -4,12 +4,14 @@
 #include "podshare/error.hpp"
 #include "podshare/net/backoff.hpp"
 #include "podshare/net/redis/snapshot_merge.hpp"
+#include "podshare/snapshot_fingerprint.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace podshare::net::redis {
 
@@ -160,6 +162,24 @@ void finish_job(self_pointer self, uint64_t id, caf::error err) {
   run_snapshot_jobs(self);
 }
 
+void remember_own_snapshot(transport_state& st, const snapshot_job& job,
+                           std::optional<uint64_t> own) {
+  if (own)
+    st.own_snapshots[job.topic] = {job.writer, *own};
+  else
+    st.own_snapshots.erase(job.topic);
+}
+
+// Whether `stored` is the snapshot the job's snapshotter stored last.
+bool holds_own_snapshot(const transport_state& st, const snapshot_job& job,
+                        const std::string& stored) {
+  auto i = st.own_snapshots.find(job.topic);
+  return i != st.own_snapshots.end() && i->second.first == job.writer
+         && i->second.second
+              == snapshot_fingerprint(
+                reinterpret_cast<const uint8_t*>(stored.data()), stored.size());
+}
+
 // Stores `payload` unless the key changed since WATCH; a change means a
 // peer stored meanwhile, and the job starts over to join that one too.
 void commit_snapshot(self_pointer self, uint64_t id, const bytes& payload) {
@@ -167,19 +187,28 @@ void commit_snapshot(self_pointer self, uint64_t id, const bytes& payload) {
   if (!st.job_running || id != st.job_id || st.now != phase::up)
     return;
   auto& link = st.commands;
-  auto key = st.opts.snapshot_key(st.snapshot_jobs.front().topic);
+  auto& job = st.snapshot_jobs.front();
+  auto key = st.opts.snapshot_key(job.topic);
+  // Only bytes the snapshotter built itself let its next snapshot skip the
+  // merge: a merge may hold entries its replica lacks.
+  std::optional<uint64_t> own;
+  if (payload == job.payload)
+    own = snapshot_fingerprint(payload);
   auto ignore = [](reply&) {};
   link.command({"MULTI"}, ignore);
   link.command({"SET", key,
                 std::string_view{reinterpret_cast<const char*>(payload.data()),
                                  payload.size()}},
                ignore);
-  link.command({"EXEC"}, [self, id](reply& x) {
+  link.command({"EXEC"}, [self, id, own](reply& x) {
     auto& st = self->state;
     if (x.is_error())
       return finish_job(self, id, error_of(x));
-    if (x.type == reply::kind::array)
+    if (x.type == reply::kind::array) {
+      if (st.job_running && id == st.job_id)
+        remember_own_snapshot(st, st.snapshot_jobs.front(), own);
       return finish_job(self, id, caf::none);
+    }
     // EXEC answered nil: the key changed after WATCH.
     if (!st.job_running || id != st.job_id)
       return;
@@ -212,8 +241,10 @@ void run_snapshot_jobs(self_pointer self) {
       return;
     if (x.is_error())
       return finish_job(self, id, error_of(x));
-    auto& ours = st.snapshot_jobs.front().payload;
-    if (x.type != reply::kind::string || x.str.empty())
+    auto& job = st.snapshot_jobs.front();
+    auto& ours = job.payload;
+    if (x.type != reply::kind::string || x.str.empty()
+        || holds_own_snapshot(st, job, x.str))
       return commit_snapshot(self, id, ours);
     auto first = reinterpret_cast<const uint8_t*>(x.str.data());
     self
@@ -535,9 +566,8 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
   self->state.merger
     = self->spawn<caf::linked>([]() -> merger_actor::behavior_type {
         return {
-          [](merge_atom, const bytes& stored,
-             const bytes& ours) -> caf::result<bytes> {
-            auto merged = merge_snapshots(stored, ours);
+          [](merge_atom, bytes& stored, bytes& ours) -> caf::result<bytes> {
+            auto merged = merge_snapshots(std::move(stored), std::move(ours));
             if (!merged)
               return std::move(merged.error());
             return std::move(*merged);
@@ -599,9 +629,11 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
       auto& st = self->state;
       if (st.now != phase::up)
         return not_up(st);
+      // Before the promise, which takes the sender from the message.
+      auto writer = caf::actor_cast<caf::actor_addr>(self->current_sender());
       auto promise = self->make_response_promise<ok_atom>();
       st.snapshot_jobs.push_back(
-        snapshot_job{topic, std::move(payload), promise, 0});
+        snapshot_job{topic, std::move(payload), std::move(writer), promise, 0});
       run_snapshot_jobs(self);
       return promise;
     },

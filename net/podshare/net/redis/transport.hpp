@@ -16,6 +16,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace podshare::net::redis {
@@ -85,6 +86,8 @@ struct topic_entry {
 struct snapshot_job {
   std::string topic;
   bytes payload;
+  /// The snapshotter that built `payload`.
+  caf::actor_addr writer;
   caf::typed_response_promise<ok_atom> promise;
   int attempts = 0;
 };
@@ -128,6 +131,13 @@ struct transport_state {
   std::unordered_map<std::string, std::string> channel_topics;
   std::vector<caf::typed_response_promise<ok_atom>> opening;
   std::deque<snapshot_job> snapshot_jobs;
+  /// Per topic, the snapshot a snapshotter last stored as it built it (not
+  /// a merge). While the key still holds those bytes, that snapshotter's
+  /// next snapshot contains every entry of them (its replica only moves
+  /// forward) and replaces them without decoding either: the merge is for
+  /// snapshots a peer stored meanwhile.
+  std::unordered_map<std::string, std::pair<caf::actor_addr, uint64_t>>
+    own_snapshots;
   bool job_running = false;
   uint64_t job_id = 0;
   merger_actor merger;
