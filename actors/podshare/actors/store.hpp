@@ -166,6 +166,8 @@ struct store_state {
   /// snapshot that has it holds nothing the replica lacks.
   std::shared_ptr<std::atomic<uint64_t>> persisted
     = std::make_shared<std::atomic<uint64_t>>(0);
+  /// Whether the snapshot merged last was that one.
+  bool fetched_own_snapshot = false;
   /// The deadlines of broadcasts the transport has not answered yet.
   publish_deadlines deadlines;
 

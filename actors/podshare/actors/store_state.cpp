@@ -296,13 +296,19 @@ std::vector<event> store_state::apply_remote(const bytes& payload) {
 
 uint64_t store_state::merge_snapshot(const bytes& payload,
                                      std::vector<event>& events) {
+  auto ours = persisted->load();
+  fetched_own_snapshot
+    = ours != 0 && !payload.empty() && ours == snapshot_fingerprint(payload);
   if (payload.empty())
     return 0;
   // Our own snapshot, still stored: nothing in it is new to us. (A refresh
-  // of a large topic would otherwise decode it all on every resync.)
-  if (auto ours = persisted->load();
-      ours != 0 && ours == snapshot_fingerprint(payload))
+  // of a large topic would otherwise decode it all on every resync.) Its
+  // trip through the transport still left copies behind.
+  if (fetched_own_snapshot) {
+    if (payload.size() >= detail::release_after_bytes)
+      detail::release_free_memory();
     return 0;
+  }
   auto decoded = wire::decode_snapshot(payload.data(), payload.size());
   if (!decoded) {
     report(caf::make_error(ec::snapshot_failed, "cannot decode the snapshot of "
