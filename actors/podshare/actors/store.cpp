@@ -4,6 +4,7 @@
 #include "podshare/actors/snapshotter.hpp"
 #include "podshare/actors/watcher_registry.hpp"
 #include "podshare/detail/log_event.hpp"
+#include "podshare/detail/release_memory.hpp"
 #include "podshare/error.hpp"
 #include "podshare/wire.hpp"
 
@@ -51,6 +52,10 @@ void refresh(self_pointer self, Done done) {
         self->state.log(detail::log_level::info, "snapshot_merged",
                         {{"bytes", std::to_string(snapshot.size())},
                          {"adopted", std::to_string(adopted)}});
+        // Not at open: a late joiner wants its first answer, and a pod that
+        // stays refreshes once more at resync_settle.
+        if (snapshot.size() >= detail::release_after_bytes)
+          detail::release_free_memory();
         dispatch(self, std::move(events));
         done(caf::expected<uint64_t>{adopted});
       },

@@ -1,6 +1,5 @@
 #include "podshare/actors/store.hpp"
 
-#include "podshare/detail/release_memory.hpp"
 #include "podshare/error.hpp"
 #include "podshare/snapshot_fingerprint.hpp"
 #include "podshare/wire.hpp"
@@ -302,13 +301,9 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
   if (payload.empty())
     return 0;
   // Our own snapshot, still stored: nothing in it is new to us. (A refresh
-  // of a large topic would otherwise decode it all on every resync.) Its
-  // trip through the transport still left copies behind.
-  if (fetched_own_snapshot) {
-    if (payload.size() >= detail::release_after_bytes)
-      detail::release_free_memory();
+  // of a large topic would otherwise decode it all on every resync.)
+  if (fetched_own_snapshot)
     return 0;
-  }
   auto decoded = wire::decode_snapshot(payload.data(), payload.size());
   if (!decoded) {
     report(caf::make_error(ec::snapshot_failed, "cannot decode the snapshot of "
@@ -341,10 +336,6 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
       ++adopted;
   }
   publish();
-  if (payload.size() >= detail::release_after_bytes) {
-    decoded = std::vector<event>{};
-    detail::release_free_memory();
-  }
   return adopted;
 }
 

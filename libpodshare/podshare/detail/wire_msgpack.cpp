@@ -386,6 +386,8 @@ caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
   if (auto entries = root.values[fields::entries]) {
     if (entries->type != msgpack::type::MAP)
       return fail_field("entries", "is not a map");
+    // The map is decoded already: its size is no forged length.
+    result.reserve(entries->via.map.size);
     for (uint32_t i = 0; i < entries->via.map.size; ++i) {
       const auto& kv = entries->via.map.ptr[i];
       if (kv.key.type != msgpack::type::STR)
