@@ -4,6 +4,7 @@
 // (test/support/json_snapshot_oracle.cpp): the same inputs accepted, the
 // same reasons for rejecting the rest, the same entries, the same bytes.
 
+#include "podshare/detail/wire_json.hpp"
 #include "podshare/error.hpp"
 #include "podshare/wire.hpp"
 #include "support/json_snapshot_oracle.hpp"
@@ -33,7 +34,7 @@ std::vector<event> by_key(std::vector<event> xs) {
 
 // Whether both decoders treat `text` alike; `accepted` tells which way.
 bool decoded_alike(const bytes& text, bool& accepted) {
-  auto ours = wire::decode_snapshot(text.data(), text.size());
+  auto ours = detail::decode_json_snapshot(text.data(), text.size());
   auto theirs = test::decode_json_snapshot_dom(text.data(), text.size());
   accepted = static_cast<bool>(ours);
   if (static_cast<bool>(ours) != static_cast<bool>(theirs))

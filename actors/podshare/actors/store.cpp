@@ -52,8 +52,8 @@ void refresh(self_pointer self, Done done) {
         self->state.log(detail::log_level::info, "snapshot_merged",
                         {{"bytes", std::to_string(snapshot.size())},
                          {"adopted", std::to_string(adopted)}});
-        // Not at open: a late joiner wants its first answer, and a pod that
-        // stays refreshes once more at resync_settle.
+        // Here and not at open, where a late joiner waits for its first
+        // answer; a pod that stays refreshes once more at resync_settle.
         if (snapshot.size() >= detail::release_after_bytes)
           detail::release_free_memory();
         dispatch(self, std::move(events));

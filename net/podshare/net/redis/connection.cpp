@@ -115,7 +115,9 @@ caf::behavior pipe(caf::io::broker* self, const connection_listener& owner,
     },
     [=](caf::close_atom) { close_later(); },
     [=](close_now_atom) {
-      // Graceful: what is still queued is written first.
+      // Graceful: what CAF holds is written first. Bytes still in the
+      // outbox (the rest of a snapshot's SET) are dropped, and Redis drops
+      // the unfinished MULTI with the connection.
       self->close(*hdl);
       self->quit();
     },
