@@ -98,7 +98,9 @@ using transport_actor = caf::typed_actor<
   // sender's snapshots of a topic each hold every entry of its previous one
   // at an equal or greater version (a snapshotter's do: its replica only
   // moves forward), so a transport that joins snapshots (Redis) may replace
-  // a sender's own stored snapshot without decoding it.
+  // a sender's own stored snapshot without decoding it. Except by design:
+  // tombstones past their TTL, and values the codec fails to encode (left
+  // out and reported as `encode_failed`), leave with that replacement.
   caf::replies_to<store_snap_atom, std::string, bytes>::with<ok_atom>,
   // Fetches the latest snapshot of `topic`; empty bytes when there is none.
   caf::replies_to<fetch_snap_atom, std::string>::with<bytes>,

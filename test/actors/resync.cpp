@@ -7,6 +7,7 @@
 
 #include "fault_transport.hpp"
 #include "fixture.hpp"
+#include "podshare/wire.hpp"
 
 using namespace podshare;
 using namespace podshare::testing;
@@ -81,6 +82,39 @@ CAF_TEST(a resync persists the snapshot at once) {
   auto stored = call<bytes>(transport, fetch_snap_atom::value, topic);
   CAF_REQUIRE(stored);
   CAF_CHECK(!stored->empty());
+}
+
+CAF_TEST(
+  a resync of a quiet store whose own snapshot is stored persists nothing) {
+  auto a = open("a");
+  CAF_CHECK(set(a, "k", "v"));
+  pass(200ms);
+  CAF_CHECK_EQUAL(a.counters->read().snapshots, 1u);
+  resync(a);
+  pass(200ms);
+  CAF_CHECK_EQUAL(a.counters->read().snapshots, 1u);
+}
+
+CAF_TEST(a resync persists at once a change whose snapshot failed) {
+  auto switches = std::make_shared<faults>();
+  auto a = open_on("a", spawn_fault_transport(sys, transport, switches));
+  CAF_CHECK(set(a, "k", "v"));
+  pass(200ms);
+  CAF_CHECK_EQUAL(a.counters->read().snapshots, 1u);
+  // Its own snapshot stays stored while the next one fails, and the retry
+  // backs off; the resync must not wait for it.
+  switches->fail_snapshots = true;
+  CAF_CHECK(set(a, "k2", "v2"));
+  pass(200ms);
+  CAF_CHECK_EQUAL(a.counters->read().snapshots, 1u);
+  switches->fail_snapshots = false;
+  resync(a);
+  CAF_CHECK_EQUAL(a.counters->read().snapshots, 2u);
+  auto stored = call<bytes>(transport, fetch_snap_atom::value, topic);
+  CAF_REQUIRE(stored);
+  auto entries = wire::decode_snapshot(stored->data(), stored->size());
+  CAF_REQUIRE(entries);
+  CAF_CHECK_EQUAL(entries->size(), 2u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

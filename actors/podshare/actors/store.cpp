@@ -68,8 +68,8 @@ void refresh(self_pointer self, Done done) {
 // After a resync: republishes our writes whose broadcast failed, and
 // persists the snapshot now, since the transport may have lost the stored one
 // (a restarted Redis) or missed our writes; unless the transport still holds
-// the very snapshot we stored last (a periodic resync of a quiet topic),
-// which a new one would only repeat.
+// the very snapshot we stored last and nothing changed since (a periodic
+// resync of a quiet topic): a new one would only repeat it.
 void catch_up(self_pointer self) {
   auto& st = self->state;
   auto missed = st.take_unbroadcast();
@@ -88,7 +88,7 @@ void catch_up(self_pointer self) {
               self->state.note_broadcast_failure(stamp);
             });
   }
-  if (st.fetched_own_snapshot)
+  if (st.fetched_own_snapshot && !st.dirty->load())
     return;
   st.dirty->store(true);
   self->request(st.snapshotter, caf::infinite, flush_atom::value)

@@ -317,6 +317,8 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
   auto* sink = event_sink(events, 0);
   for (auto& change : *decoded) {
     if (auto order = order_without_merger(change); order >= 0) {
+      // As `apply` would have: the origin is known, nothing applied.
+      progress_of(change.version.origin);
       clock.observe(change.version.timestamp);
       if (order > 0)
         detail::counters::add(cfg.counters->writes_rejected);
