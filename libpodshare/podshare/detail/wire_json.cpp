@@ -1,6 +1,7 @@
 #include "podshare/detail/wire_json.hpp"
 
 #include "podshare/detail/base64.hpp"
+#include "podshare/detail/decode_failure.hpp"
 #include "podshare/detail/rfc3339.hpp"
 #include "podshare/error.hpp"
 #include "podshare/wire.hpp"
@@ -20,14 +21,6 @@ using json = nlohmann::json;
 // Encoding keeps insertion order, so the output reads like the spec (and
 // like Go's struct-ordered output).
 using ordered_json = nlohmann::ordered_json;
-
-caf::error fail(std::string reason) {
-  return caf::make_error(ec::decode_failed, std::move(reason));
-}
-
-caf::error fail_field(const char* name, const char* what) {
-  return fail(std::string{"field '"} + name + "' " + what);
-}
 
 // Returns a present, non-null field; Go writes `null` for nil slices and
 // maps, so null means "absent" throughout.

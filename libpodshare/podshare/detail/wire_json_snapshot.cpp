@@ -3,6 +3,7 @@
 // text and the entries it holds.
 
 #include "podshare/detail/base64.hpp"
+#include "podshare/detail/decode_failure.hpp"
 #include "podshare/detail/rfc3339.hpp"
 #include "podshare/detail/wire_json.hpp"
 #include "podshare/error.hpp"
@@ -47,14 +48,6 @@ void append_string(bytes& out, std::string_view text) {
 }
 
 // -- reading ------------------------------------------------------------------
-
-caf::error fail(std::string reason) {
-  return caf::make_error(ec::decode_failed, std::move(reason));
-}
-
-caf::error fail_field(const char* name, const char* what) {
-  return fail(std::string{"field '"} + name + "' " + what);
-}
 
 // The last occurrence of a field, as the document parser would keep it.
 struct field {

@@ -1,5 +1,6 @@
 #include "podshare/detail/wire_msgpack.hpp"
 
+#include "podshare/detail/decode_failure.hpp"
 #include "podshare/error.hpp"
 #include "podshare/wire.hpp"
 
@@ -17,14 +18,6 @@ namespace podshare::detail {
 namespace {
 
 using packer = msgpack::packer<bytes_writer>;
-
-caf::error fail(std::string reason) {
-  return caf::make_error(ec::decode_failed, std::move(reason));
-}
-
-caf::error fail_field(std::string_view name, const char* what) {
-  return fail("field '" + std::string{name} + "' " + what);
-}
 
 // The fields of an envelope map, looked up once. Nil counts as absent, and of
 // repeated names the last wins; other keys are ignored.

@@ -192,7 +192,7 @@ void commit_snapshot(self_pointer self, uint64_t id, const bytes& payload) {
   // Only bytes the snapshotter built itself let its next snapshot skip the
   // merge: a merge may hold entries its replica lacks.
   std::optional<uint64_t> own;
-  if (payload == job.payload)
+  if (&payload == &job.payload || payload == job.payload)
     own = snapshot_fingerprint(payload);
   auto ignore = [](reply&) {};
   link.command({"MULTI"}, ignore);
