@@ -35,6 +35,7 @@ transport_actor spawn_fault_transport(caf::actor_system& sys,
       },
       [=](store_snap_atom, std::string& topic,
           bytes& payload) -> caf::result<ok_atom> {
+        ++switches->snapshots;
         if (switches->hang_snapshots)
           return self->make_response_promise<ok_atom>(); // never delivered
         if (switches->fail_snapshots)

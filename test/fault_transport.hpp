@@ -22,6 +22,8 @@ struct faults {
   std::atomic<bool> hang_snapshots{false};
   /// Publishes that reached the transport, counted whatever befell them.
   std::atomic<int> publishes{0};
+  /// Snapshots that reached the transport, likewise.
+  std::atomic<int> snapshots{0};
 };
 
 /// Spawns a faulty transport in front of `inner`.

@@ -90,6 +90,30 @@ CAF_TEST(a failing snapshot is reported and retried with backoff) {
   CAF_CHECK_EQUAL(stored_snapshot().size(), 2u);
 }
 
+// A transport slower than the interval must not collect a queue of
+// snapshots, each the size of the map: one is in flight at a time, and the
+// next, built when it ends, holds what changed meanwhile.
+CAF_TEST(a snapshot waits for the one in flight) {
+  auto switches = std::make_shared<faults>();
+  switches->hang_snapshots = true;
+  auto a = open_on("a", spawn_fault_transport(sys, transport, switches));
+  CAF_CHECK(set(a, "k1", "v"));
+  pass(200ms);
+  CAF_CHECK_EQUAL(switches->snapshots.load(), 1);
+  for (auto key : {"k2", "k3", "k4"}) {
+    CAF_CHECK(set(a, key, "v"));
+    pass(200ms);
+  }
+  CAF_CHECK_EQUAL(switches->snapshots.load(), 1);
+  // The hung snapshot fails at the transport timeout; the next holds all.
+  switches->hang_snapshots = false;
+  pass(a.options.transport_timeout);
+  CAF_CHECK(reported(ec::snapshot_failed));
+  pass(1s);
+  CAF_CHECK_EQUAL(switches->snapshots.load(), 2);
+  CAF_CHECK_EQUAL(stored_snapshot().size(), 4u);
+}
+
 CAF_TEST(close flushes a final snapshot at once) {
   auto a = open("a");
   CAF_CHECK(set(a, "k", "v"));

@@ -164,7 +164,14 @@ void persist(self_pointer self) {
   auto& st = self->state;
   ++st.in_flight;
   auto finished = [self](const caf::error& err) {
-    --self->state.in_flight;
+    auto& st = self->state;
+    --st.in_flight;
+    // Changes made meanwhile woke no tick that could build (see tick_atom).
+    if (st.in_flight == 0 && st.cfg.dirty->load() && !st.scheduled) {
+      st.scheduled = true;
+      self->delayed_send(self, st.debounce(self->clock().now()),
+                         tick_atom::value);
+    }
     settle_flushes(self, err);
   };
   auto store = caf::actor_cast<store_actor>(st.cfg.store);
@@ -193,8 +200,12 @@ snapshotter_actor::behavior_type snapshotter(self_pointer self,
                          tick_atom::value);
     },
     [=](tick_atom) {
-      self->state.scheduled = false;
-      if (self->state.cfg.dirty->load())
+      auto& st = self->state;
+      st.scheduled = false;
+      // One snapshot in flight at a time: a transport slower than our
+      // interval would otherwise queue snapshot after snapshot, each the
+      // size of the map. The one in flight reschedules when it ends.
+      if (st.cfg.dirty->load() && st.in_flight == 0)
         persist(self);
     },
     [=](flush_atom) -> caf::result<ok_atom> {
