@@ -93,7 +93,7 @@ bytes store_fixture::encode(const std::string& value) {
 }
 
 void store_fixture::deliver(const store_handle& s, const bytes& payload) {
-  self->send(s.actor, deliver_atom::value, topic, payload);
+  self->send(s.actor, deliver_atom::value, topic, payload, ingest_ticket{});
   consume_messages();
 }
 

@@ -14,6 +14,7 @@
 #include <caf/send.hpp>
 
 #include <chrono>
+#include <iostream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -45,6 +46,12 @@ void add_transport_flags(CLI::App& app, transport_flags& flags) {
     ->needs(listen);
   app.add_option("--tls-key", flags.tls_key, "this pod's private key (PEM)")
     ->needs(listen);
+  app
+    .add_option("--ingest-budget", flags.ingest_budget,
+                "received bytes the store may have yet to apply before the "
+                "transport stops reading (e.g. 4MiB; default 32MiB)")
+    ->transform(CLI::AsSizeValue(false))
+    ->check(CLI::PositiveNumber);
   memory->excludes(redis)->excludes(listen);
   redis->excludes(listen);
 }
@@ -62,7 +69,8 @@ transport_choice choose_transport(caf::actor_system& sys,
                                   const transport_flags& flags) {
   transport_choice result;
   if (flags.memory) {
-    result.handle = podshare::net::spawn_memory_transport(sys);
+    result.handle
+      = podshare::net::spawn_memory_transport(sys, flags.ingest_budget);
     result.memory = true;
     return result;
   }
@@ -76,6 +84,12 @@ transport_choice choose_transport(caf::actor_system& sys,
     }
     if (!flags.prefix.empty())
       opts->prefix = flags.prefix;
+    opts->ingest_budget = flags.ingest_budget;
+    // A lost connection, a dropped message, an overrun: an operator of
+    // `serve` wants to hear of them. Standard output carries only results.
+    opts->error_handler = [](const caf::error& err) {
+      std::cerr << "podsharectl: " << podshare::describe(err) << std::endl;
+    };
     auto handle = podshare::net::spawn_redis_transport(sys, *opts);
     if (!handle) {
       result.outcome = outcome::fail(exit_code::transport,
@@ -102,6 +116,7 @@ transport_choice choose_transport(caf::actor_system& sys,
     cfg.host = self->host;
     cfg.port = self->port;
     cfg.peers = flags.peers;
+    cfg.ingest_budget = flags.ingest_budget;
     // Standard output carries only results: the mesh logs to stderr.
     cfg.logger = stderr_logger();
     cfg.observer

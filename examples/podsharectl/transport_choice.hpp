@@ -37,6 +37,8 @@ struct transport_flags {
   std::string tls_ca;
   std::string tls_cert;
   std::string tls_key;
+  /// Bytes received and not yet applied before the transport stops reading.
+  size_t ingest_budget = size_t{32} * 1024 * 1024;
 };
 
 /// Adds `--memory`, `--redis`, `--prefix`, `--listen`, `--peer` and the TLS

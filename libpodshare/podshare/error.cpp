@@ -30,6 +30,7 @@ const char* to_string(ec code) {
     case ec::busy: return "busy";
     case ec::unreachable: return "unreachable";
     case ec::handler_error: return "handler_error";
+    case ec::ingest_overrun: return "ingest_overrun";
   }
   return "unknown";
 }

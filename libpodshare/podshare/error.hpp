@@ -60,6 +60,9 @@ enum class ec : uint8_t {
   unreachable = 20,
   /// The handler failed; the error carries its text.
   handler_error = 21,
+  /// A transport fell behind its source beyond its ingest budget and the
+  /// source cut it off: messages were lost, and the stores resync.
+  ingest_overrun = 22,
 };
 
 /// Returns the name of `code`, e.g. `"broadcast_failed"`.

@@ -4,6 +4,7 @@
 #include "podshare/entry.hpp"
 #include "podshare/event.hpp"
 #include "podshare/event_batch.hpp"
+#include "podshare/ingest_budget.hpp"
 #include "podshare/stats.hpp"
 #include "podshare/transport_status.hpp"
 #include "podshare/version.hpp"
@@ -66,12 +67,15 @@ using watch_id = uint64_t;
 /// What a transport delivers to: a store, subscribed to its topic.
 ///
 /// ~~~
-/// deliver(topic, payload)   // a message published on the topic
-/// resync(topic)             // messages may have been lost: refresh
+/// deliver(topic, payload, ticket)   // a message published on the topic
+/// resync(topic)                     // messages may have been lost: refresh
 /// ~~~
 using subscriber_actor = caf::typed_actor<
   // Delivers one wire message (an event or a batch) published on `topic`.
-  caf::reacts_to<deliver_atom, std::string, bytes>,
+  // The ticket holds the message's share of the transport's ingest budget
+  // until the message is handled and destroyed; a subscriber that keeps
+  // the payload beyond that need not keep the ticket.
+  caf::reacts_to<deliver_atom, std::string, bytes, ingest_ticket>,
   // Tells the store that messages on `topic` may have been lost.
   caf::reacts_to<resync_atom, std::string>>;
 
@@ -181,7 +185,7 @@ using watcher_actor = caf::typed_actor<
 /// watch(filter, watcher) -> id
 /// watch(filter, queue) -> id            // a blocking watcher (local only)
 /// cancel(id)
-/// deliver(topic, payload)               // from the transport
+/// deliver(topic, payload, ticket)       // from the transport
 /// resync(topic)                         // from the transport
 /// expire(tombstones)                    // from the GC and the snapshotter
 /// tick()                                // its own timer: broadcast deadlines
@@ -223,7 +227,7 @@ using store_actor = caf::typed_actor<
   // Ends a watch.
   caf::reacts_to<cancel_atom, watch_id>,
   // Applies a message from the transport.
-  caf::reacts_to<deliver_atom, std::string, bytes>,
+  caf::reacts_to<deliver_atom, std::string, bytes, ingest_ticket>,
   // Refreshes after the transport may have lost messages.
   caf::reacts_to<resync_atom, std::string>,
   // Drops tombstones past their TTL, if unchanged since reported.

@@ -141,6 +141,29 @@ void collect_transports(std::vector<family>& out,
     "podshare_transport_peers_dropped_total", "counter",
     "Peers dropped because they could not keep up.",
     [](const transport_status& x) { return number(x.peers_dropped); });
+  per_transport(
+    "podshare_transport_ingest_budget_bytes", "gauge",
+    "The most received bytes the stores may have yet to handle "
+    "before the transport stops reading; 0: not bounded.",
+    [](const transport_status& x) { return number(x.ingest.budget); });
+  per_transport(
+    "podshare_transport_ingest_bytes", "gauge",
+    "Received bytes the stores have yet to handle.",
+    [](const transport_status& x) { return number(x.ingest.in_flight); });
+  per_transport(
+    "podshare_transport_ingest_peak_bytes", "gauge",
+    "The most received bytes the stores had yet to handle.",
+    [](const transport_status& x) { return number(x.ingest.peak); });
+  per_transport(
+    "podshare_transport_ingest_pauses_total", "counter",
+    "Times the transport stopped reading because its ingest budget was "
+    "spent.",
+    [](const transport_status& x) { return number(x.ingest.pauses); });
+  per_transport(
+    "podshare_transport_ingest_overruns_total", "counter",
+    "Times the source cut the transport off while it was behind its ingest "
+    "budget; each lost messages and resynced the stores.",
+    [](const transport_status& x) { return number(x.ingest.overruns); });
   family fetches{"podshare_transport_snapshot_fetch_seconds",
                  "Time to fetch a snapshot from the transport (p2p: from the "
                  "peers).",

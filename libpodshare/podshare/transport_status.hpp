@@ -1,5 +1,7 @@
 #pragma once
 
+#include "podshare/ingest_budget.hpp"
+
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
@@ -56,13 +58,15 @@ struct transport_status {
   uint64_t snapshot_fetch_ns = 0;
   /// Per peer (p2p); empty for other transports.
   std::vector<peer_status> peers;
+  /// What was received and not yet handled (budget 0: not bounded).
+  ingest_status ingest;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, transport_status& x) {
   return f(caf::meta::type_name("transport_status"), x.kind, x.ready, x.state,
            x.reconnects, x.publish_failures, x.peers_dropped,
-           x.snapshot_fetches, x.snapshot_fetch_ns, x.peers);
+           x.snapshot_fetches, x.snapshot_fetch_ns, x.peers, x.ingest);
 }
 
 } // namespace podshare

@@ -14,6 +14,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include <atomic>
 #include <thread>
@@ -176,6 +177,53 @@ CAF_TEST(open refuses an empty topic a missing transport and a partial codec) {
   no_encode.encode_into = nullptr;
   auto partial = spawn_store(sys, "t", transport, no_encode, options{});
   CAF_CHECK_EQUAL(partial.error(), ec::invalid_argument);
+}
+
+// Writers on several threads against a transport whose ingest budget
+// holds two messages: publishes wait for the receiving store on its own
+// scheduler thread, which hands the budget back as it applies.
+CAF_TEST(writers held back by a small ingest budget lose nothing) {
+  auto small = net::spawn_memory_transport(sys, 1024);
+  auto open_on = [&](const std::string& node) {
+    options opts;
+    opts.node_id = node;
+    opts.transport_timeout = std::chrono::minutes{2};
+    opts.call_timeout = std::chrono::minutes{2};
+    auto res = string_store::open(sys, "topic", small, opts);
+    CAF_REQUIRE(res);
+    return std::move(*res);
+  };
+  auto a = open_on("a");
+  auto b = open_on("b");
+  constexpr int threads = 4;
+  constexpr int writes = 200;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < threads; ++t)
+    writers.emplace_back([&a, t] {
+      for (int i = 0; i < writes; ++i)
+        a.set("k" + std::to_string(t) + "-" + std::to_string(i),
+              std::string(300, 'v'));
+    });
+  for (auto& x : writers)
+    x.join();
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (b.keys().size() < size_t{threads} * writes
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  CAF_CHECK_EQUAL(b.keys().size(), size_t{threads} * writes);
+  caf::scoped_actor self{sys};
+  self
+    ->request(caf::actor_cast<transport_status_actor>(small), 10s,
+              stats_atom::value)
+    .receive(
+      [](const transport_status& x) {
+        CAF_CHECK_GREATER(x.ingest.pauses, 0u);
+        CAF_CHECK_EQUAL(x.ingest.in_flight, 0u);
+      },
+      [](const caf::error& err) { CAF_FAIL(describe(err)); });
+  CAF_CHECK(!a.close());
+  CAF_CHECK(!b.close());
+  caf::anon_send(small, close_atom::value);
 }
 
 CAF_TEST(close with a timeout is idempotent) {

@@ -194,7 +194,8 @@ CAF_TEST(the go json form of an event is applied) {
 
 CAF_TEST(a message for another topic is ignored) {
   self->send(s.actor, deliver_atom::value, std::string{"other"},
-             peer_event(event_kind::set, "k", "v", now_from("p")));
+             peer_event(event_kind::set, "k", "v", now_from("p")),
+             ingest_ticket{});
   consume_messages();
   CAF_CHECK(!applied("k"));
 }

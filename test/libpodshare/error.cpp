@@ -12,7 +12,7 @@
 using namespace podshare;
 
 CAF_TEST(every code has a name) {
-  for (uint8_t code = 0; code <= static_cast<uint8_t>(ec::handler_error);
+  for (uint8_t code = 0; code <= static_cast<uint8_t>(ec::ingest_overrun);
        ++code)
     CAF_CHECK_NOT_EQUAL(std::string{to_string(static_cast<ec>(code))},
                         "unknown");

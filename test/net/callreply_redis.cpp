@@ -55,7 +55,8 @@ struct inbox_log {
 subscriber_actor::behavior_type record_inbox(subscriber_actor::pointer,
                                              std::shared_ptr<inbox_log> log) {
   return {
-    [log](deliver_atom, const std::string&, const bytes& payload) {
+    [log](deliver_atom, const std::string&, const bytes& payload,
+          const ingest_ticket&) {
       std::lock_guard<std::mutex> guard{log->mtx};
       log->messages.emplace_back(payload.begin(), payload.end());
     },

@@ -27,7 +27,8 @@ subscriber_actor spawn_counter(caf::actor_system& sys,
                                std::shared_ptr<std::atomic<size_t>> n) {
   return sys.spawn([n]() -> subscriber_actor::behavior_type {
     return {
-      [n](deliver_atom, const std::string&, const bytes&) { ++*n; },
+      [n](deliver_atom, const std::string&, const bytes&,
+          const ingest_ticket&) { ++*n; },
       [](resync_atom, const std::string&) {},
     };
   });

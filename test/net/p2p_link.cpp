@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <unordered_map>
 
@@ -35,7 +36,8 @@ std::shared_ptr<std::atomic<size_t>> count_deliveries(pod& p,
   auto n = std::make_shared<std::atomic<size_t>>(0);
   out = p.sys.spawn([n]() -> subscriber_actor::behavior_type {
     return {
-      [n](deliver_atom, const std::string&, const bytes&) { ++*n; },
+      [n](deliver_atom, const std::string&, const bytes&,
+          const ingest_ticket&) { ++*n; },
       [](resync_atom, const std::string&) {},
     };
   });
@@ -222,6 +224,56 @@ CAF_TEST(a late joiner loads a large snapshot in pieces) {
   // Right after open, without waiting for any event.
   CAF_CHECK_EQUAL(sb.keys().size(), keys);
   CAF_CHECK(reads(sb, "key-123456", "value-123456"));
+}
+
+// A subscriber that stops handling messages: the receiving pod reads on
+// until its ingest budget is spent, then reads nothing more (its peer's
+// window fills and the rest waits there), and hands over every message
+// once the subscriber goes on.
+CAF_TEST(a subscriber that falls behind holds reading to the ingest budget) {
+  auto cfg_b = named("b");
+  cfg_b.ingest_budget = 64 * 1024;
+  // Not the silence of a peer we stopped reading.
+  cfg_b.heartbeat_timeout = 60s;
+  pod b{cfg_b};
+  CAF_REQUIRE(b.ok());
+  std::promise<void> go_on;
+  auto blocked = go_on.get_future().share();
+  auto received = std::make_shared<std::atomic<int>>(0);
+  auto subscriber = b.sys.spawn<caf::detached>(
+    [blocked, received]() -> subscriber_actor::behavior_type {
+      return {
+        [=](deliver_atom, const std::string&, const bytes&,
+            const ingest_ticket&) {
+          blocked.wait();
+          ++*received;
+        },
+        [](resync_atom, const std::string&) {},
+      };
+    });
+  CAF_REQUIRE(
+    b.call<ok_atom>(subscribe_atom::value, std::string{"t"}, subscriber));
+  pod a{named("a", {b.endpoint()})};
+  CAF_REQUIRE(a.ok());
+  CAF_REQUIRE(wait_until([&] { return a.connected_to("b"); }));
+  constexpr int messages = 2000;
+  for (int i = 0; i < messages; ++i)
+    CAF_REQUIRE(a.call<ok_atom>(publish_atom::value, std::string{"t"},
+                                bytes(1000, static_cast<uint8_t>(i))));
+  auto ingest = [&] {
+    auto x = b.call<transport_status>(stats_atom::value);
+    CAF_REQUIRE(x);
+    return x->ingest;
+  };
+  // 2 MB published, held back at the budget: a read of 256 KiB and the
+  // messages in it may go past it.
+  CAF_CHECK(wait_until([&] { return ingest().pauses >= 1; }));
+  CAF_CHECK_LESS(ingest().peak, cfg_b.ingest_budget + 3 * 256 * 1024);
+  CAF_CHECK_EQUAL(*received, 0);
+  go_on.set_value();
+  CAF_CHECK(wait_until([&] { return *received == messages; }));
+  CAF_CHECK(wait_until([&] { return ingest().in_flight == 0; }));
+  caf::anon_send_exit(subscriber, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(open connect close cycles of tls pods leak nothing) {

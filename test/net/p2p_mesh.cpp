@@ -21,7 +21,8 @@ struct delivery_counter {
     auto n = count;
     actor = p.sys.spawn([n]() -> subscriber_actor::behavior_type {
       return {
-        [n](deliver_atom, const std::string&, const bytes&) { ++*n; },
+        [n](deliver_atom, const std::string&, const bytes&,
+            const ingest_ticket&) { ++*n; },
         [](resync_atom, const std::string&) {},
       };
     });

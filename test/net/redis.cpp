@@ -19,6 +19,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 
 #include <hiredis/hiredis.h>
@@ -27,6 +28,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -409,6 +411,76 @@ CAF_TEST(garbage on the channel is reported and the store keeps serving) {
   CAF_CHECK(eventually([&] { return a.get("after") == "garbage"; }));
   CAF_CHECK(a.set("still", "serving"));
   CAF_CHECK(eventually([&] { return b.get("still") == "serving"; }));
+}
+
+// A subscriber that stops handling messages: the transport reads on until
+// its ingest budget is spent, then leaves the rest in the kernel and in
+// Redis, and hands over every message once the subscriber goes on.
+CAF_TEST(a subscriber that falls behind holds reading to the ingest budget) {
+  auto opts = redis_opts();
+  opts.ingest_budget = 64 * 1024;
+  auto transport = connect(opts);
+  auto status = [&] {
+    caf::scoped_actor self{sys};
+    transport_status x;
+    self
+      ->request(caf::actor_cast<transport_status_actor>(transport), 5s,
+                stats_atom::value)
+      .receive([&](transport_status& y) { x = std::move(y); },
+               [&](caf::error& err) { CAF_FAIL(describe(err)); });
+    return x.ingest;
+  };
+  std::promise<void> go_on;
+  auto blocked = go_on.get_future().share();
+  auto received = std::make_shared<std::atomic<int>>(0);
+  auto in_order = std::make_shared<std::atomic<bool>>(true);
+  auto subscriber = sys.spawn<caf::detached>(
+    [blocked, received, in_order]() -> subscriber_actor::behavior_type {
+      return {
+        [=](deliver_atom, const std::string&, const bytes& payload,
+            const ingest_ticket&) {
+          blocked.wait();
+          auto n = (*received)++;
+          if (std::string(payload.begin(), payload.begin() + 8)
+              != caf::deep_to_string(10000000 + n).substr(0, 8))
+            *in_order = false;
+        },
+        [](resync_atom, const std::string&) {},
+      };
+    });
+  {
+    caf::scoped_actor self{sys};
+    self
+      ->request(transport, 5s, subscribe_atom::value, std::string{"raw"},
+                subscriber)
+      .receive([](ok_atom) {},
+               [&](caf::error& err) { CAF_FAIL(describe(err)); });
+  }
+  constexpr int messages = 2000;
+  plain_client client{server.port()};
+  for (int i = 0; i < messages; ++i)
+    redisAppendCommand(
+      client.ctx, "PUBLISH podshare:raw:events %s",
+      (std::to_string(10000000 + i) + std::string(992, 'x')).c_str());
+  for (int i = 0; i < messages; ++i) {
+    void* reply = nullptr;
+    CAF_REQUIRE_EQUAL(redisGetReply(client.ctx, &reply), REDIS_OK);
+    freeReplyObject(reply);
+  }
+  // 2 MB published, held back at the budget: one read of 64 KiB and the
+  // messages in it (each charged with its overhead) may go past it.
+  CAF_CHECK(eventually([&] { return status().pauses >= 1; }));
+  auto held = status();
+  CAF_CHECK_GREATER_OR_EQUAL(held.peak, opts.ingest_budget);
+  CAF_CHECK_LESS(held.peak, opts.ingest_budget + 3 * 64 * 1024);
+  CAF_CHECK_LESS(*received, 1);
+  go_on.set_value();
+  CAF_CHECK(eventually([&] { return *received == messages; }));
+  CAF_CHECK(*in_order);
+  CAF_CHECK(eventually([&] { return status().in_flight == 0; }));
+  CAF_CHECK_EQUAL(status().overruns, 0u);
+  CAF_CHECK_EQUAL(reports_with("ingest_overrun"), 0u);
+  caf::anon_send_exit(subscriber, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(concurrent snapshots join instead of overwriting each other) {

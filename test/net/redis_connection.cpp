@@ -72,7 +72,8 @@ CAF_TEST(a pipe closed at once releases its socket) {
       [](podshare::net::connected_atom, uint64_t, int) { return false; },
       [](podshare::net::connect_failed_atom, uint64_t, const caf::error&) {},
       [](dropped_atom, uint64_t, const caf::error&) {},
-      [](data_atom, uint64_t, const podshare::bytes&) {},
+      [](data_atom, uint64_t, const podshare::bytes&,
+         const podshare::ingest_ticket&) {},
     };
   });
   std::set<ino_t> theirs;

@@ -425,7 +425,8 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
       self->send(self->state.registry, cancel_atom::value, id);
     },
     // -- replication --
-    [=](deliver_atom, const std::string& topic, const bytes& payload) {
+    [=](deliver_atom, const std::string& topic, const bytes& payload,
+        const ingest_ticket&) {
       if (topic == self->state.topic)
         dispatch(self, self->state.apply_remote(payload));
     },

@@ -518,9 +518,8 @@ endpoint_actor::behavior_type endpoint(self_pointer self, endpoint_config cfg) {
     },
     [self](stats_atom) { return self->state.stats; },
     [self](close_atom) { return close(self); },
-    [self](deliver_atom, const std::string&, const bytes& payload) {
-      delivered(self, payload);
-    },
+    [self](deliver_atom, const std::string&, const bytes& payload,
+           const ingest_ticket&) { delivered(self, payload); },
     [](resync_atom, const std::string&) {
       // An inbox has no state to refresh: a lost call times out.
     },

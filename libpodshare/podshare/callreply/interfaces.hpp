@@ -123,7 +123,7 @@ using endpoint_actor = caf::typed_actor<
   // calls with `closed`.
   caf::replies_to<close_atom>::with<ok_atom>,
   // Calls and replies arriving on this pod's inbox.
-  caf::reacts_to<deliver_atom, std::string, bytes>,
+  caf::reacts_to<deliver_atom, std::string, bytes, ingest_ticket>,
   // The inbox may have lost messages: nothing to refresh.
   caf::reacts_to<resync_atom, std::string>,
   // Changes of the routing store.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "podshare/bytes.hpp"
+#include "podshare/ingest_budget.hpp"
 #include "podshare/interfaces.hpp"
 
 #include <caf/actor_addr.hpp>
@@ -39,18 +40,29 @@ public:
 
   /// Sends `deliver(topic, payload)` to every subscriber of `topic` except
   /// `skip` (the publisher, which has the message already); returns to how
-  /// many.
+  /// many. With a `budget`, the copies are charged to it until handled.
   template <class Self>
   size_t deliver(Self* self, const std::string& topic, const bytes& payload,
-                 const caf::actor_addr& skip = {}) const {
-    size_t receivers = 0;
+                 const caf::actor_addr& skip = {},
+                 ingest_budget* budget = nullptr) const {
+    receivers_.clear();
     for (auto& addr : of(topic))
       if (addr != skip)
-        if (auto x = caf::actor_cast<subscriber_actor>(addr)) {
-          self->send(x, deliver_atom::value, topic, payload);
-          ++receivers;
-        }
-    return receivers;
+        if (auto x = caf::actor_cast<subscriber_actor>(addr))
+          receivers_.push_back(std::move(x));
+    if (receivers_.empty())
+      return 0;
+    ingest_ticket ticket;
+    if (budget != nullptr)
+      ticket = budget->charge(
+        receivers_.size()
+        * (payload.size() + topic.size() + ingest_budget::message_overhead));
+    for (auto& x : receivers_)
+      self->send(x, deliver_atom::value, topic, payload, ticket);
+    auto n = receivers_.size();
+    // Strong handles: kept, they would keep the stores alive.
+    receivers_.clear();
+    return n;
   }
 
   /// Tells every subscriber of `topic` that messages may have been lost.
@@ -70,6 +82,8 @@ public:
 
 private:
   std::unordered_map<std::string, std::vector<caf::actor_addr>> by_topic_;
+  // Scratch for `deliver`, kept (empty) to spare an allocation per message.
+  mutable std::vector<subscriber_actor> receivers_;
 };
 
 } // namespace podshare::net

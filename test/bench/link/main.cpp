@@ -79,7 +79,8 @@ int serve(const link_setup& setup) {
   auto raw_counter = p.sys->spawn([store]() -> subscriber_actor::behavior_type {
     auto n = std::make_shared<uint64_t>(0);
     return {
-      [n, store](deliver_atom, const std::string&, const bytes& x) {
+      [n, store](deliver_atom, const std::string&, const bytes& x,
+                 const ingest_ticket&) {
         if (!x.empty()) {
           ++*n;
           return;
@@ -195,7 +196,8 @@ double store_apply_rate(const link_setup& setup, int writes, int keys) {
   }
   auto t0 = steady_ns();
   for (auto& b : batches)
-    caf::anon_send(s->actor(), deliver_atom::value, std::string{"apply"}, b);
+    caf::anon_send(s->actor(), deliver_atom::value, std::string{"apply"}, b,
+                   ingest_ticket{});
   while (s->stats().writes_applied < static_cast<uint64_t>(writes))
     std::this_thread::sleep_for(std::chrono::microseconds{200});
   auto elapsed = steady_ns() - t0;

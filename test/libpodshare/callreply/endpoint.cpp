@@ -377,15 +377,15 @@ CAF_TEST(the remaining time wins over a skewed deadline) {
   skewed.deadline_ns = now - std::chrono::nanoseconds{1h}.count();
   skewed.remaining_ns = std::chrono::nanoseconds{2s}.count();
   auto text = encode_envelope(skewed);
-  self->send(a.actor, deliver_atom::value, std::string{"inbox"},
-             to_bytes(text));
+  self->send(a.actor, deliver_atom::value, std::string{"inbox"}, to_bytes(text),
+             ingest_ticket{});
   consume_messages();
   CAF_CHECK_EQUAL(log->calls, 1);
   // A Go caller sends only the deadline: past it, the handler does not run.
   skewed.id = "go";
   skewed.remaining_ns = 0;
   self->send(a.actor, deliver_atom::value, std::string{"inbox"},
-             to_bytes(encode_envelope(skewed)));
+             to_bytes(encode_envelope(skewed)), ingest_ticket{});
   consume_messages();
   CAF_CHECK_EQUAL(log->calls, 1);
 }
@@ -405,7 +405,7 @@ CAF_TEST(bad envelopes are counted and reported and the endpoint serves on) {
     std::string(100000, '[')};
   for (auto& garbage : garbage_list)
     self->send(a.actor, deliver_atom::value, std::string{"inbox"},
-               to_bytes(garbage));
+               to_bytes(garbage), ingest_ticket{});
   consume_messages();
   CAF_CHECK_EQUAL(stats(a).bad_messages, 7u);
   CAF_CHECK(reported(ec::decode_failed));
@@ -432,7 +432,8 @@ CAF_TEST(a pod whose replica is behind follows the target to its new owner) {
   auto probe = sys.spawn(
     [replies](subscriber_actor::pointer) -> subscriber_actor::behavior_type {
       return {
-        [replies](deliver_atom, const std::string&, const bytes& payload) {
+        [replies](deliver_atom, const std::string&, const bytes& payload,
+                  const ingest_ticket&) {
           event x;
           x.value = payload;
           replies->events.push_back(std::move(x));
@@ -443,7 +444,7 @@ CAF_TEST(a pod whose replica is behind follows the target to its new owner) {
   CAF_REQUIRE(call<ok_atom>(transport, subscribe_atom::value,
                             std::string{"callreply:inbox:probe"}, probe));
   self->send(a.actor, deliver_atom::value, std::string{"inbox"},
-             to_bytes(encode_envelope(late)));
+             to_bytes(encode_envelope(late)), ingest_ticket{});
   consume_messages();
   CAF_REQUIRE_EQUAL(replies->events.size(), 1u);
   auto& raw = replies->events[0].value;

@@ -31,6 +31,14 @@ nlohmann::json peer_json(const peer_status& p) {
           {"queued", p.queued}};
 }
 
+nlohmann::json ingest_json(const ingest_status& x) {
+  return {{"budget", x.budget},
+          {"in_flight", x.in_flight},
+          {"peak", x.peak},
+          {"pauses", x.pauses},
+          {"overruns", x.overruns}};
+}
+
 } // namespace
 
 pod_face::pod_face(caf::actor_system& sys, std::vector<observed_store> stores,
@@ -111,6 +119,7 @@ nlohmann::json pod_face::status() const {
                           {"state", states[i].state},
                           {"reconnects", states[i].reconnects},
                           {"publish_failures", states[i].publish_failures},
+                          {"ingest", ingest_json(states[i].ingest)},
                           {"peers", std::move(peers)}});
   }
   auto ok = ready();

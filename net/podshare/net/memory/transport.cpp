@@ -19,7 +19,9 @@ caf::error closed_error() {
 } // namespace
 
 transport_actor_impl::behavior_type
-transport(transport_actor_impl::stateful_pointer<transport_state> self) {
+transport(transport_actor_impl::stateful_pointer<transport_state> self,
+          size_t ingest_budget) {
+  self->state.ingest = ingest_budget::make(ingest_budget);
   self->set_down_handler([self](const caf::down_msg& msg) {
     self->state.subscribers.forget(msg.source);
   });
@@ -30,11 +32,26 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self) {
         return closed_error();
       // The publisher has the message already: skip it rather than have it
       // decode its own message only to drop it.
+      auto& st = self->state;
       auto publisher = self->current_sender();
-      self->state.subscribers.deliver(
-        self, topic, payload,
-        publisher != nullptr ? publisher->address() : caf::actor_addr{});
-      return ok_atom::value;
+      st.subscribers.deliver(self, topic, payload,
+                             publisher != nullptr ? publisher->address()
+                                                  : caf::actor_addr{},
+                             st.ingest.get());
+      if (st.held_publishes.empty() && !st.ingest->spent())
+        return ok_atom::value;
+      st.held_publishes.push_back(self->make_response_promise<ok_atom>());
+      if (st.held_publishes.size() == 1)
+        st.ingest->when_room([me = self->address()] {
+          if (auto x = caf::actor_cast<transport_actor_impl>(me))
+            caf::anon_send(x, room_atom::value);
+        });
+      return st.held_publishes.back();
+    },
+    [=](room_atom) {
+      for (auto& promise : self->state.held_publishes)
+        promise.deliver(ok_atom::value);
+      self->state.held_publishes.clear();
     },
     [=](inbox_atom, const std::string& topic,
         const bytes& payload) -> caf::result<uint64_t> {
@@ -76,6 +93,7 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self) {
       x.kind = "memory";
       x.ready = !self->state.closed;
       x.state = x.ready ? "connected" : "closed";
+      x.ingest = self->state.ingest->status();
       return x;
     },
     [=](sync_atom) { return ok_atom::value; },
@@ -84,8 +102,10 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self) {
 
 } // namespace memory
 
-transport_actor spawn_memory_transport(caf::actor_system& sys) {
-  return caf::actor_cast<transport_actor>(sys.spawn(memory::transport));
+transport_actor spawn_memory_transport(caf::actor_system& sys,
+                                       size_t ingest_budget) {
+  return caf::actor_cast<transport_actor>(
+    sys.spawn(memory::transport, ingest_budget));
 }
 
 } // namespace podshare::net

@@ -111,6 +111,13 @@ struct p2p_config {
   /// payload bytes (flow control).
   size_t window_messages = 4096;
   size_t window_bytes = size_t{8} * 1024 * 1024;
+  /// At most this many bytes received from peers and not yet handled by
+  /// the stores (each message counted per store, plus
+  /// `ingest_budget::message_overhead`): beyond it the transport stops
+  /// reading from every peer until the stores have handled half of it, so
+  /// the peers' windows fill and they hold their messages (and drop us as
+  /// slow past `max_queue` or `send_timeout`; we then resync).
+  size_t ingest_budget = size_t{32} * 1024 * 1024;
   /// A connection with nothing to send for this long sends a ping.
   caf::timespan heartbeat_interval = std::chrono::seconds{1};
   /// A peer heard nothing from for this long (or three of the intervals it

@@ -167,6 +167,8 @@ void open_connection(self_pointer self, connection_handle hdl, bool dialled,
   auto& st = self->state;
   self->configure_read(hdl,
                        caf::io::receive_policy::at_most(size_t{256} * 1024));
+  // One read at a time: `read_on` grants the next (ingest.cpp).
+  self->trigger(hdl, 1);
   auto now = self->clock().now();
   auto& c = st.connections[hdl];
   c.hdl = hdl;
@@ -266,6 +268,8 @@ void on_data(self_pointer self, caf::io::new_data_msg& msg) {
   }
   if (read_frames(self, c, data, size))
     acknowledge(self, c);
+  if (!c.closing)
+    read_on(self, c);
 }
 
 void on_closed(self_pointer self, connection_handle hdl) {

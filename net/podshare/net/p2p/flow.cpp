@@ -200,7 +200,7 @@ void on_batch(self_pointer self, connection& c, const uint8_t* body,
       continue;
     std::string topic{m.topic};
     bytes payload(m.payload, m.payload + m.payload_size);
-    st.subscribers.deliver(self, topic, payload);
+    st.subscribers.deliver(self, topic, payload, {}, st.ingest.get());
     // Relay to every peer that has no session with the origin.
     std::vector<peer_session*> relay_to;
     for (auto& [name, peer] : st.sessions)

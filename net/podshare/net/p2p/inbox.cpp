@@ -50,7 +50,8 @@ void on_direct(self_pointer self, connection& c, const uint8_t* body,
   // Not counted for acknowledgement: the sender does not hold it.
   for (auto& m : messages)
     st.subscribers.deliver(self, std::string{m.topic},
-                           bytes(m.payload, m.payload + m.payload_size));
+                           bytes(m.payload, m.payload + m.payload_size), {},
+                           st.ingest.get());
 }
 
 void announce_topics(self_pointer self) {

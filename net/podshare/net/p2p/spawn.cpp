@@ -32,10 +32,10 @@ caf::error check(const p2p_config& cfg) {
     return caf::make_error(ec::invalid_argument,
                            "p2p needs an explicit listen address");
   if (cfg.max_queue == 0 || cfg.max_batch == 0 || cfg.window_messages == 0
-      || cfg.window_bytes == 0)
+      || cfg.window_bytes == 0 || cfg.ingest_budget == 0)
     return caf::make_error(ec::invalid_argument,
-                           "max_queue, max_batch and the windows must be "
-                           "positive");
+                           "max_queue, max_batch, the windows and the ingest "
+                           "budget must be positive");
   if (cfg.max_frame < p2p::handshake_frame_limit
       || cfg.max_frame > uint64_t{1} << 31)
     return caf::make_error(ec::invalid_argument,

@@ -101,6 +101,7 @@ std::vector<std::string> transport_state::links() const {
 transport_status transport_state::status() const {
   auto x = counted;
   x.kind = "p2p";
+  x.ingest = ingest->status();
   x.ready = !closed && (!sessions.empty() || targets.empty());
   x.state = closed              ? "closed"
             : !sessions.empty() ? "connected"
@@ -129,7 +130,9 @@ void check_liveness(self_pointer self) {
   std::vector<std::pair<connection_handle, caf::error>> dead;
   std::vector<std::string> unacknowledged;
   for (auto& [hdl, c] : st.connections) {
-    if (c.closing)
+    // While we do not read (the ingest budget), a peer's silence and a
+    // slow handshake are our own doing; we still ping.
+    if (c.closing || (!c.peer && st.reading_paused))
       continue;
     if (!c.peer) {
       if (now - c.opened > st.cfg.connect_timeout)
@@ -141,7 +144,7 @@ void check_liveness(self_pointer self) {
     auto limit = std::max(
       caf::timespan{st.cfg.heartbeat_timeout},
       caf::timespan{std::chrono::milliseconds{3 * c.peer->heartbeat_ms}});
-    if (now - c.last_received > limit) {
+    if (!st.reading_paused && now - c.last_received > limit) {
       dead.emplace_back(
         hdl, caf::make_error(
                ec::timeout,
@@ -163,8 +166,9 @@ void check_liveness(self_pointer self) {
   for (auto& [name, s] : st.sessions) {
     auto detached_too_long
       = s.detached && now - s.detached_since > st.cfg.connect_timeout;
+    // Unread acknowledgements are not late ones.
     auto unacknowledged_too_long
-      = !s.in_flight.empty()
+      = !st.reading_paused && !s.in_flight.empty()
         && now - s.in_flight.front().sent_at > st.cfg.send_timeout;
     if (detached_too_long || unacknowledged_too_long)
       unacknowledged.push_back(name);
@@ -270,6 +274,7 @@ broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
   for (auto& x : st.cfg.peers)
     if (auto ep = normalize(x))
       st.targets.emplace(std::move(*ep), dial_target{});
+  st.ingest = ingest_budget::make(st.cfg.ingest_budget);
   st.joiner = self->spawn<caf::linked>(joiner);
   st.timer = self->spawn<caf::linked>(timer, self->address());
   self->set_down_handler([self](const caf::down_msg& msg) {
@@ -388,6 +393,11 @@ broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
       self->quit(caf::exit_reason::user_shutdown);
     },
     [=](flush_atom) { flush_all(self); },
+    [=](room_atom) { resume_reading(self); },
+    [=](grant_atom, connection_handle hdl) { self->trigger(hdl, 1); },
+    [=](const caf::io::connection_passivated_msg&) {
+      // Out of read tokens: `read_on` or `resume_reading` gives the next.
+    },
     [=](resync_all_atom) { self->state.subscribers.resync_all(self); },
   };
 }

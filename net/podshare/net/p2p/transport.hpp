@@ -43,6 +43,8 @@ using close_conn_atom = caf::atom_constant<caf::atom("p2p_close")>;
 using join_atom = caf::atom_constant<caf::atom("p2p_join")>;
 using later_atom = caf::atom_constant<caf::atom("p2p_later")>;
 using quit_atom = caf::atom_constant<caf::atom("p2p_quit")>;
+using room_atom = caf::atom_constant<caf::atom("p2p_room")>;
+using grant_atom = caf::atom_constant<caf::atom("p2p_grant")>;
 
 using time_point = caf::actor_clock::time_point;
 using connection_handle = caf::io::connection_handle;
@@ -60,6 +62,8 @@ using broker_actor = p2p_transport_actor::extend<
   caf::reacts_to<caf::io::new_connection_msg>,
   // A connection ended.
   caf::reacts_to<caf::io::connection_closed_msg>,
+  // A connection used its read token (the ingest budget).
+  caf::reacts_to<caf::io::connection_passivated_msg>,
   // The listening socket ended.
   caf::reacts_to<caf::io::acceptor_closed_msg>,
   // Binds host:port (0 picks one) and starts dialling: from the spawner.
@@ -76,6 +80,10 @@ using broker_actor = p2p_transport_actor::extend<
   caf::reacts_to<close_conn_atom, connection_handle>,
   // Exits a multiplexer cycle after `close`.
   caf::reacts_to<quit_atom>,
+  // The stores handed back half the ingest budget: read again.
+  caf::reacts_to<room_atom>,
+  // A read token for a connection, a multiplexer cycle after it was due.
+  caf::reacts_to<grant_atom, connection_handle>,
   // Hands what the messages before it wrote to the sockets.
   caf::reacts_to<flush_atom>>::extend_with<connect_listener>;
 
@@ -152,6 +160,9 @@ struct connection {
   /// Why it ends, reported when it closed.
   caf::error failure;
   bool closing = false;
+  /// Out of read tokens while the ingest budget was spent: it reads again
+  /// once the stores caught up.
+  bool waiting_for_room = false;
 };
 
 /// A session with one peer pod, keyed by the peer's name.
@@ -282,6 +293,10 @@ struct transport_state {
   std::set<std::string> ever_connected;
   transport_status counted;
   joiner_actor joiner;
+  /// What peers sent and the stores have not yet handled; while it is
+  /// spent, connections get no more read tokens (`reading_paused`).
+  std::shared_ptr<ingest_budget> ingest;
+  bool reading_paused = false;
   /// Whether a `flush` message is on its way to the broker.
   bool flush_scheduled = false;
   /// Sends the broker its timer messages (`later`).

@@ -6,6 +6,7 @@
 //   flow.cpp         publishing, queues, flow control and relaying;
 //   snapshots.cpp    storing and fetching snapshots;
 //   peer_list.cpp    the peer list;
+//   ingest.cpp       reading only as fast as the stores apply;
 //   transport.cpp    the behavior, heartbeats and closing.
 // Internal: not installed for users.
 
@@ -93,6 +94,16 @@ void end_connection(self_pointer self, connection& c, caf::error why);
 /// Refuses `c` with a `refuse` frame and ends it.
 void refuse(self_pointer self, connection& c, end_code code,
             const std::string& reason);
+
+// -- the ingest budget (ingest.cpp) -------------------------------------------
+
+/// Lets `c` read once more if the ingest budget has room; else it waits
+/// until the stores hand half of it back.
+void read_on(self_pointer self, connection& c);
+
+/// Lets every waiting connection read again; the time paused does not
+/// count towards a peer's silence or handshake deadline.
+void resume_reading(self_pointer self);
 
 /// Says `bye` on `c` and closes it without reporting anything.
 void say_bye(self_pointer self, connection& c, end_code code,

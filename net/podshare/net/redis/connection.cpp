@@ -20,6 +20,8 @@ namespace {
 
 using adopt_atom = caf::atom_constant<caf::atom("r_adopt")>;
 using close_now_atom = caf::atom_constant<caf::atom("r_closenow")>;
+using resume_atom = caf::atom_constant<caf::atom("r_resume")>;
+using grant_atom = caf::atom_constant<caf::atom("r_grant")>;
 
 // What a broker has yet to hand to CAF's write buffer. CAF keeps a write
 // buffer's capacity for the connection's life, so a snapshot's SET written
@@ -56,11 +58,58 @@ private:
   size_t offset_ = 0;
 };
 
+// When a budgeted connection may read: one read token at a time (`halt`
+// would not end CAF's loop of up to 50 reads in a row; running out of
+// tokens does), at most two reads the owner has not yet handled (each read
+// becomes messages that the budget charges only once the owner parsed it),
+// and none while the budget is spent.
+class read_gate {
+public:
+  explicit read_gate(std::shared_ptr<ingest_budget> budget)
+    : budget_(std::move(budget)) {}
+
+  // A read arrived: its token is used up.
+  void on_read() {
+    token_out_ = false;
+    ++unhandled_;
+  }
+
+  // The owner handled a read.
+  void on_handled() {
+    if (unhandled_ > 0)
+      --unhandled_;
+  }
+
+  void on_room() { waiting_ = false; }
+
+  // Grants the next read if it may happen now; else, when the budget is
+  // the reason, asks it to call `resume` once there is room.
+  template <class Grant, class Resume>
+  void read_on(Grant grant, Resume resume) {
+    if (token_out_ || waiting_ || unhandled_ >= max_unhandled)
+      return;
+    if (budget_->spent()) {
+      waiting_ = true;
+      budget_->when_room(std::move(resume));
+      return;
+    }
+    token_out_ = true;
+    grant();
+  }
+
+private:
+  static constexpr size_t max_unhandled = 2;
+  std::shared_ptr<ingest_budget> budget_;
+  bool token_out_ = false;
+  bool waiting_ = false;
+  size_t unhandled_ = 0;
+};
+
 // The broker of one connection. It takes its socket in a message rather than
 // at spawn, so that the scribe is created on the multiplexer's thread,
 // where a broker's handlers run.
 caf::behavior pipe(caf::io::broker* self, const connection_listener& owner,
-                   uint64_t tag) {
+                   uint64_t tag, const std::shared_ptr<ingest_budget>& budget) {
   auto hdl = std::make_shared<caf::io::connection_handle>();
   auto outbox = std::make_shared<chunked_outbox>();
   auto write_some = [self, hdl, outbox] {
@@ -84,6 +133,32 @@ caf::behavior pipe(caf::io::broker* self, const connection_listener& owner,
         caf::anon_send(broker, close_now_atom::value);
     });
   };
+  auto gate = budget ? std::make_shared<read_gate>(budget) : nullptr;
+  // Weak: a late resume must not keep the broker alive.
+  auto resume = [me = self->address()] {
+    if (auto broker = caf::actor_cast<caf::actor>(me))
+      caf::anon_send(broker, resume_atom::value);
+  };
+  // Inside a read the scribe still holds the token being used: a new one
+  // keeps it reading.
+  auto read_on_now = [self, hdl, gate, resume] {
+    gate->read_on([self, hdl] { self->trigger(*hdl, 1); }, resume);
+  };
+  // Elsewhere the scribe may have just run out of tokens, and its "stop
+  // reading" not yet taken effect: in CAF 0.17 a "read" asked for in the
+  // same multiplexer cycle is then lost and the connection stalls. A
+  // closure posted from the loop runs after the cycle, so the grant goes
+  // through that way (as `close_later` does).
+  auto read_on_later = [self, gate, resume] {
+    gate->read_on(
+      [self] {
+        self->backend().post([me = self->address()] {
+          if (auto broker = caf::actor_cast<caf::actor>(me))
+            caf::anon_send(broker, grant_atom::value);
+        });
+      },
+      resume);
+  };
   self->monitor(owner);
   self->set_down_handler(
     [close_later](const caf::down_msg&) { close_later(); });
@@ -92,6 +167,8 @@ caf::behavior pipe(caf::io::broker* self, const connection_listener& owner,
       *hdl = self->add_scribe(fd);
       self->configure_read(*hdl,
                            caf::io::receive_policy::at_most(size_t{64} * 1024));
+      if (gate)
+        read_on_now();
       self->ack_writes(*hdl, true);
     },
     [=](const caf::io::data_transferred_msg&) {
@@ -100,8 +177,30 @@ caf::behavior pipe(caf::io::broker* self, const connection_listener& owner,
     },
     [=](const caf::io::new_data_msg& msg) {
       auto first = reinterpret_cast<const uint8_t*>(msg.buf.data());
+      ingest_ticket ticket;
+      if (budget)
+        ticket
+          = budget->charge(msg.buf.size() + ingest_budget::message_overhead);
       self->send(owner, data_atom::value, tag,
-                 bytes(first, first + msg.buf.size()));
+                 bytes(first, first + msg.buf.size()), std::move(ticket));
+      if (gate) {
+        gate->on_read();
+        read_on_now();
+      }
+    },
+    [=](handled_atom) {
+      if (gate) {
+        gate->on_handled();
+        read_on_later();
+      }
+    },
+    [=](resume_atom) {
+      gate->on_room();
+      read_on_later();
+    },
+    [=](grant_atom) { self->trigger(*hdl, 1); },
+    [=](const caf::io::connection_passivated_msg&) {
+      // Out of read tokens: `read_on` grants the next.
     },
     [=](const caf::io::connection_closed_msg&) {
       self->send(owner, dropped_atom::value, tag,
@@ -127,8 +226,9 @@ caf::behavior pipe(caf::io::broker* self, const connection_listener& owner,
 } // namespace
 
 caf::actor spawn_pipe(caf::actor_system& sys, connection_listener owner, int fd,
-                      uint64_t tag) {
-  auto broker = sys.middleman().spawn_broker(pipe, std::move(owner), tag);
+                      uint64_t tag, std::shared_ptr<ingest_budget> budget) {
+  auto broker = sys.middleman().spawn_broker(pipe, std::move(owner), tag,
+                                             std::move(budget));
   // Before any write: messages from one sender arrive in order.
   caf::anon_send(broker, adopt_atom::value, fd);
   return broker;

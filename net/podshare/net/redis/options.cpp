@@ -106,6 +106,8 @@ caf::error redis_options::validate() const {
     return invalid("need 0 < reconnect_min <= reconnect_max");
   if (max_message_bytes == 0)
     return invalid("max_message_bytes must be positive");
+  if (ingest_budget == 0)
+    return invalid("ingest_budget must be positive");
   return caf::none;
 }
 

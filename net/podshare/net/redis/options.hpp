@@ -44,6 +44,14 @@ struct redis_options {
   caf::timespan resync_interval = std::chrono::seconds{30};
   /// A message on a channel larger than this is reported and dropped.
   size_t max_message_bytes = size_t{64} * 1024 * 1024;
+  /// At most this many bytes received on the subscription and not yet
+  /// handled by the stores (each message counted per store, plus
+  /// `ingest_budget::message_overhead`): beyond it the transport stops
+  /// reading until the stores have handled half of it. If Redis then
+  /// drops the subscription at its `client-output-buffer-limit pubsub`,
+  /// the transport counts an overrun, reports `ingest_overrun`, reconnects
+  /// and the stores resync (docs/operations.md, "Ingest budget").
+  size_t ingest_budget = size_t{32} * 1024 * 1024;
   /// TLS is not available: Debian's hiredis 0.14 has no TLS support, so
   /// asking for it (or a `rediss://` URL) is an error at spawn time.
   bool tls = false;

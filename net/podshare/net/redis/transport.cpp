@@ -120,7 +120,8 @@ void on_message(self_pointer self, reply& msg) {
     return;
   }
   auto first = reinterpret_cast<const uint8_t*>(payload.data());
-  st.subscribers.deliver(self, i->second, bytes(first, first + payload.size()));
+  st.subscribers.deliver(self, i->second, bytes(first, first + payload.size()),
+                         {}, st.ingest.get());
 }
 
 void on_subscribed(self_pointer self, const reply& msg) {
@@ -414,21 +415,21 @@ bool on_connected(self_pointer self, uint64_t tag, int fd) {
   auto* x = st.link_of(tag);
   if (x == nullptr || st.now != phase::connecting)
     return false;
-  x->pipe = spawn_pipe(self->system(),
-                       caf::actor_cast<connection_listener>(self), fd, tag);
+  auto subscription = x == &st.subscription;
+  if (subscription)
+    st.ingest->reset_paused();
+  x->pipe
+    = spawn_pipe(self->system(), caf::actor_cast<connection_listener>(self), fd,
+                 tag, subscription ? st.ingest : nullptr);
   self->monitor(x->pipe);
   x->reader = std::make_unique<reply_reader>();
   handshake(self, *x, x == &st.commands);
   return true;
 }
 
-// Parses what arrived and dispatches every complete reply.
-void on_data(self_pointer self, uint64_t tag, const bytes& data) {
+// Handles every complete reply that `x` has read.
+void dispatch_replies(self_pointer self, link* x) {
   auto& st = self->state;
-  auto* x = st.link_of(tag);
-  if (x == nullptr || !x->reader)
-    return;
-  x->reader->feed(reinterpret_cast<const char*>(data.data()), data.size());
   auto generation = st.generation;
   // A handler may tear the links down: stop as soon as the generation moves.
   while (generation == st.generation) {
@@ -457,11 +458,38 @@ void on_data(self_pointer self, uint64_t tag, const bytes& data) {
   }
 }
 
+// Parses what arrived and dispatches every complete reply.
+void on_data(self_pointer self, uint64_t tag, const bytes& data) {
+  auto& st = self->state;
+  auto* x = st.link_of(tag);
+  if (x == nullptr || !x->reader)
+    return;
+  auto pipe = x->pipe;
+  auto subscription = x == &st.subscription;
+  x->reader->feed(reinterpret_cast<const char*>(data.data()), data.size());
+  dispatch_replies(self, x);
+  // Its messages are charged to the budget now: the pipe may read on.
+  if (subscription)
+    caf::anon_send(pipe, handled_atom::value);
+}
+
 // A connection of the current attempt failed to connect, or broke.
 void on_dropped(self_pointer self, uint64_t tag, const caf::error& err) {
   auto& st = self->state;
-  if (st.link_of(tag) != nullptr)
-    connection_lost(self, st.generation, err);
+  if (st.link_of(tag) == nullptr)
+    return;
+  // Redis closes a subscriber whose output buffer passed its limit: while
+  // we held back for the stores, that is almost surely why.
+  if (tag == st.subscription.tag && st.now == phase::up
+      && st.ingest->paused_since_reset()) {
+    st.ingest->count_overrun();
+    st.report(caf::make_error(
+      ec::ingest_overrun,
+      "redis closed the subscription while the stores were behind the "
+      "ingest budget (its client-output-buffer-limit for pubsub); messages "
+      "in between are lost and the stores resync after the reconnect"));
+  }
+  connection_lost(self, st.generation, err);
 }
 
 caf::error closed_error() {
@@ -515,6 +543,7 @@ transport_status transport_state::status() const {
   x.publish_failures = publish_failures;
   x.snapshot_fetches = snapshot_fetches;
   x.snapshot_fetch_ns = snapshot_fetch_ns;
+  x.ingest = ingest->status();
   return x;
 }
 
@@ -563,6 +592,7 @@ transport_actor_impl::behavior_type
 transport(transport_actor_impl::stateful_pointer<transport_state> self,
           redis_options opts) {
   self->state.opts = std::move(opts);
+  self->state.ingest = ingest_budget::make(self->state.opts.ingest_budget);
   self->state.merger
     = self->spawn<caf::linked>([]() -> merger_actor::behavior_type {
         return {
@@ -730,7 +760,7 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
     [=](dropped_atom, uint64_t tag, const caf::error& err) {
       on_dropped(self, tag, err);
     },
-    [=](data_atom, uint64_t tag, const bytes& data) {
+    [=](data_atom, uint64_t tag, const bytes& data, const ingest_ticket&) {
       on_data(self, tag, data);
     },
   };

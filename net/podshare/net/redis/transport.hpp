@@ -118,6 +118,8 @@ struct transport_state {
   uint64_t publish_failures = 0;
   uint64_t snapshot_fetches = 0;
   uint64_t snapshot_fetch_ns = 0;
+  /// What the subscription has read and the stores not yet handled.
+  std::shared_ptr<ingest_budget> ingest;
 
   /// What `stats()` answers.
   transport_status status() const;
