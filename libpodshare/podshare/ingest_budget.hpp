@@ -72,8 +72,8 @@ typename Inspector::result_type inspect(Inspector& f, ingest_status& x) {
 class ingest_budget : public std::enable_shared_from_this<ingest_budget> {
 public:
   /// What a message costs beside its payload, as charged: CAF's mailbox
-  /// element and message, the shared claim, the allocations' headers
-  /// (about 200 bytes on x86-64 with glibc, rounded up).
+  /// element and message, the shared claim, the allocations' headers (an
+  /// estimate from their sizes, rounded up; not measured per message).
   static constexpr size_t message_overhead = 256;
 
   /// A budget of `limit` bytes (at least 1).
@@ -100,8 +100,6 @@ public:
   void reset_paused() noexcept;
 
   ingest_status status() const;
-
-  size_t limit() const noexcept { return limit_; }
 
 private:
   friend struct ingest_ticket::claim;

@@ -33,13 +33,17 @@ struct fixture {
   ~fixture() { caf::anon_send(transport, close_atom::value); }
 
   string_store open(const std::string& node) {
+    return open_on(node, transport);
+  }
+
+  string_store open_on(const std::string& node, transport_actor via) {
     options opts;
     opts.node_id = node;
     // These tests are about interleavings, not deadlines: under TSan on two
     // cores a store can wait seconds for a CPU.
     opts.transport_timeout = std::chrono::minutes{2};
     opts.call_timeout = std::chrono::minutes{2};
-    auto res = string_store::open(sys, "topic", transport, opts);
+    auto res = string_store::open(sys, "topic", std::move(via), opts);
     CAF_REQUIRE(res);
     return std::move(*res);
   }
@@ -184,17 +188,8 @@ CAF_TEST(open refuses an empty topic a missing transport and a partial codec) {
 // scheduler thread, which hands the budget back as it applies.
 CAF_TEST(writers held back by a small ingest budget lose nothing) {
   auto small = net::spawn_memory_transport(sys, 1024);
-  auto open_on = [&](const std::string& node) {
-    options opts;
-    opts.node_id = node;
-    opts.transport_timeout = std::chrono::minutes{2};
-    opts.call_timeout = std::chrono::minutes{2};
-    auto res = string_store::open(sys, "topic", small, opts);
-    CAF_REQUIRE(res);
-    return std::move(*res);
-  };
-  auto a = open_on("a");
-  auto b = open_on("b");
+  auto a = open_on("a", small);
+  auto b = open_on("b", small);
   constexpr int threads = 4;
   constexpr int writes = 200;
   std::vector<std::thread> writers;
