@@ -17,6 +17,18 @@ namespace {
 struct fixture : store_fixture {
   std::shared_ptr<int> received = std::make_shared<int>(0);
 
+  // How many publishes were answered since the last call. (Not through
+  // `mailbox().count()`: that would instantiate CAF's inbox code in this
+  // binary with UBSan's checks, and CAF's own blocking actors would then
+  // run it and trip a downcast CAF makes on purpose.)
+  size_t answers() {
+    size_t n = 0;
+    for (auto more = true; more;)
+      self->receive([&](ok_atom) { ++n; }, caf::after(std::chrono::seconds{0})
+                                             >> [&] { more = false; });
+    return n;
+  }
+
   subscriber_actor counting_subscriber() {
     return sys.spawn([n = received]() -> subscriber_actor::behavior_type {
       return {
@@ -50,14 +62,14 @@ CAF_TEST(a publish waits while the subscribers are behind by the budget) {
   }
   CAF_CHECK_EQUAL(*received, 0);
   // Three answered, the fourth held.
-  CAF_CHECK_EQUAL(self->mailbox().count(), 3u);
+  CAF_CHECK_EQUAL(answers(), 3u);
   auto x = call<transport_status>(
     caf::actor_cast<transport_status_actor>(memory), stats_atom::value);
   CAF_REQUIRE(x);
   CAF_CHECK_EQUAL(x->ingest.pauses, 1u);
   consume_messages();
   CAF_CHECK_EQUAL(*received, 4);
-  CAF_CHECK_EQUAL(self->mailbox().count(), 4u);
+  CAF_CHECK_EQUAL(answers(), 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
