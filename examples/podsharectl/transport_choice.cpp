@@ -51,7 +51,12 @@ void add_transport_flags(CLI::App& app, transport_flags& flags) {
                 "received bytes the store may have yet to apply before the "
                 "transport stops reading (e.g. 4MiB; default 32MiB)")
     ->transform(CLI::AsSizeValue(false))
-    ->check(CLI::PositiveNumber);
+    ->check(CLI::Validator(
+      [](std::string& bytes) {
+        return bytes == "0" ? std::string{"must be at least 1 byte"}
+                            : std::string{};
+      },
+      "SIZE"));
   memory->excludes(redis)->excludes(listen);
   redis->excludes(listen);
 }

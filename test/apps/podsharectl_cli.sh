@@ -56,6 +56,9 @@ expect 2 'bad --listen' --listen nowhere --topic t keys
 expect 2 '' "${m[@]}" --wire yaml keys
 expect 2 '' "${m[@]}" set k
 expect 2 '' "${m[@]}" --no-such-flag keys
+expect 2 'must be at least 1 byte' "${m[@]}" --ingest-budget 0 keys
+expect 2 'unit not recognized' "${m[@]}" --ingest-budget 4furlongs keys
+expect 0 '' "${m[@]}" --ingest-budget 4MiB keys
 # 4: timeout.
 expect 4 'timeout' "${m[@]}" watch --count 1 --timeout 2
 # call: bad arguments are a usage error; a target nobody claims is exit 5.
