@@ -432,22 +432,27 @@ CAF_TEST(a subscriber that falls behind holds reading to the ingest budget) {
   };
   std::promise<void> go_on;
   auto blocked = go_on.get_future().share();
+  constexpr int messages = 2000;
   auto received = std::make_shared<std::atomic<int>>(0);
   auto in_order = std::make_shared<std::atomic<bool>>(true);
-  auto subscriber = sys.spawn<caf::detached>(
-    [blocked, received, in_order]() -> subscriber_actor::behavior_type {
-      return {
-        [=](deliver_atom, const std::string&, const bytes& payload,
-            const ingest_ticket&) {
-          blocked.wait();
-          auto n = (*received)++;
-          if (std::string(payload.begin(), payload.begin() + 8)
-              != caf::deep_to_string(10000000 + n).substr(0, 8))
-            *in_order = false;
-        },
-        [](resync_atom, const std::string&) {},
-      };
-    });
+  auto all_received = std::make_shared<std::promise<void>>();
+  auto done = all_received->get_future();
+  auto subscriber
+    = sys.spawn<caf::detached>([=]() -> subscriber_actor::behavior_type {
+        return {
+          [=](deliver_atom, const std::string&, const bytes& payload,
+              const ingest_ticket&) {
+            blocked.wait();
+            auto n = (*received)++;
+            if (std::string(payload.begin(), payload.begin() + 8)
+                != std::to_string(10000000 + n))
+              *in_order = false;
+            if (n + 1 == messages)
+              all_received->set_value();
+          },
+          [](resync_atom, const std::string&) {},
+        };
+      });
   {
     caf::scoped_actor self{sys};
     self
@@ -456,7 +461,6 @@ CAF_TEST(a subscriber that falls behind holds reading to the ingest budget) {
       .receive([](ok_atom) {},
                [&](caf::error& err) { CAF_FAIL(describe(err)); });
   }
-  constexpr int messages = 2000;
   plain_client client{server.port()};
   for (int i = 0; i < messages; ++i)
     redisAppendCommand(
@@ -467,17 +471,21 @@ CAF_TEST(a subscriber that falls behind holds reading to the ingest budget) {
     CAF_REQUIRE_EQUAL(redisGetReply(client.ctx, &reply), REDIS_OK);
     freeReplyObject(reply);
   }
-  // 2 MB published, held back at the budget: one read of 64 KiB and the
-  // messages in it (each charged with its overhead) may go past it.
+  // 2 MB published, held back at the budget: two reads of 64 KiB and the
+  // messages made of them (each charged with its overhead, under twice
+  // its size here) may go past it. Over real sockets only polling tells
+  // when the transport has read that far.
   CAF_CHECK(eventually([&] { return status().pauses >= 1; }));
   auto held = status();
   CAF_CHECK_GREATER_OR_EQUAL(held.peak, opts.ingest_budget);
-  CAF_CHECK_LESS(held.peak, opts.ingest_budget + 3 * 64 * 1024);
-  CAF_CHECK_LESS(*received, 1);
+  CAF_CHECK_LESS(held.peak, opts.ingest_budget + 2 * 3 * 64 * 1024);
+  CAF_CHECK_EQUAL(*received, 0);
   go_on.set_value();
-  CAF_CHECK(eventually([&] { return *received == messages; }));
+  CAF_REQUIRE(done.wait_for(60s) == std::future_status::ready);
   CAF_CHECK(*in_order);
-  CAF_CHECK(eventually([&] { return status().in_flight == 0; }));
+  // At most the last message is still being destroyed.
+  CAF_CHECK_LESS_OR_EQUAL(status().in_flight,
+                          1000 + 3 + ingest_budget::message_overhead);
   CAF_CHECK_EQUAL(status().overruns, 0u);
   CAF_CHECK_EQUAL(reports_with("ingest_overrun"), 0u);
   caf::anon_send_exit(subscriber, caf::exit_reason::user_shutdown);
