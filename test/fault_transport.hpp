@@ -1,8 +1,8 @@
 #pragma once
 
 // A transport that injects faults in front of a memory transport: a publish
-// that fails, a snapshot store that fails or never answers. The store under
-// test cannot tell it from a real backend having a bad day.
+// that fails or is lost, a snapshot store that fails or never answers. The
+// store under test cannot tell it from a real backend having a bad day.
 
 #include "fixture.hpp"
 #include "podshare/interfaces.hpp"
@@ -20,8 +20,12 @@ struct faults {
   std::atomic<bool> hang_publish{false};
   std::atomic<bool> fail_snapshots{false};
   std::atomic<bool> hang_snapshots{false};
+  /// The next publishes to lose: answered as taken, delivered to no one.
+  std::atomic<int> drop_publishes{0};
   /// Publishes that reached the transport, counted whatever befell them.
   std::atomic<int> publishes{0};
+  /// Publishes on the repair protocol's topics, which see no faults.
+  std::atomic<int> repair_publishes{0};
   /// Snapshots that reached the transport, likewise.
   std::atomic<int> snapshots{0};
 };

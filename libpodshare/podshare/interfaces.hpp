@@ -8,6 +8,7 @@
 #include "podshare/stats.hpp"
 #include "podshare/transport_status.hpp"
 #include "podshare/version.hpp"
+#include "podshare/version_vector.hpp"
 #include "podshare/watch.hpp"
 #include "podshare/write_item.hpp"
 
@@ -36,7 +37,9 @@ using caf::subscribe_atom;
 using caf::tick_atom;
 using caf::unsubscribe_atom;
 
+using applied_atom = caf::atom_constant<caf::atom("applied")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using digest_atom = caf::atom_constant<caf::atom("digest")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using dirty_atom = caf::atom_constant<caf::atom("dirty")>;
 using erase_atom = caf::atom_constant<caf::atom("erase")>;
@@ -45,8 +48,11 @@ using event_atom = caf::atom_constant<caf::atom("event")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using fetch_snap_atom = caf::atom_constant<caf::atom("fetch_snap")>;
 using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
+using late_atom = caf::atom_constant<caf::atom("late")>;
+using next_atom = caf::atom_constant<caf::atom("next")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
+using repair_atom = caf::atom_constant<caf::atom("repair")>;
 using resync_atom = caf::atom_constant<caf::atom("resync")>;
 using seed_atom = caf::atom_constant<caf::atom("seed")>;
 using set_atom = caf::atom_constant<caf::atom("set")>;
@@ -56,6 +62,7 @@ using store_snap_atom = caf::atom_constant<caf::atom("store_snap")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using try_erase_atom = caf::atom_constant<caf::atom("try_erase")>;
 using try_set_atom = caf::atom_constant<caf::atom("try_set")>;
+using wait_atom = caf::atom_constant<caf::atom("wait")>;
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 using watch_end_atom = caf::atom_constant<caf::atom("watch_end")>;
 
@@ -182,6 +189,10 @@ using watcher_actor = caf::typed_actor<
 /// try_set(item, expected) -> version    // version_mismatch otherwise
 /// try_erase(key, expected) -> version    // version_mismatch otherwise
 /// refresh() -> adopted entries
+/// applied() -> version vector           // what this store has applied
+/// wait(token, timeout) -> ok            // once the write is applied here
+/// wait(revision, timeout) -> revision   // once the local revision is there
+/// next(timeout) -> revision             // once the next change is applied
 /// watch(filter, watcher) -> id
 /// watch(filter, queue) -> id            // a blocking watcher (local only)
 /// cancel(id)
@@ -189,6 +200,10 @@ using watcher_actor = caf::typed_actor<
 /// resync(topic)                         // from the transport
 /// expire(tombstones)                    // from the GC and the snapshotter
 /// tick()                                // its own timer: broadcast deadlines
+/// late(id)                              // its own timer: a wait times out
+/// digest()                              // its own timer: anti-entropy
+/// repair(peer, id)                      // its own timer: a repair timed out
+/// resync(digests)                       // its own timer: a peer answered?
 /// ~~~
 using store_actor = caf::typed_actor<
   // Answers once the store has loaded the transport's snapshot.
@@ -219,6 +234,15 @@ using store_actor = caf::typed_actor<
   caf::replies_to<try_erase_atom, std::string, version>::with<version>,
   // Merges the transport's snapshot; answers how many entries it adopted.
   caf::replies_to<refresh_atom>::with<uint64_t>,
+  // Reads the version vector: per writer incarnation, what is applied.
+  caf::replies_to<applied_atom>::with<std::vector<applied_writes>>,
+  // Answers once the write the token names is applied here (or superseded
+  // by what is); `timeout` otherwise.
+  caf::replies_to<wait_atom, write_token, caf::timespan>::with<ok_atom>,
+  // Answers the revision once the local revision reaches the given one.
+  caf::replies_to<wait_atom, uint64_t, caf::timespan>::with<uint64_t>,
+  // Answers the revision once the next change is applied.
+  caf::replies_to<next_atom, caf::timespan>::with<uint64_t>,
   // Adds an actor watcher.
   caf::replies_to<watch_atom, watch_filter, watcher_actor>::with<watch_id>,
   // Adds a blocking watcher.
@@ -233,7 +257,15 @@ using store_actor = caf::typed_actor<
   // Drops tombstones past their TTL, if unchanged since reported.
   caf::reacts_to<expire_atom, std::vector<expired_tombstone>>,
   // Fails the broadcasts the transport left unanswered past their deadline.
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // Ends a wait whose timeout passed.
+  caf::reacts_to<late_atom, uint64_t>,
+  // Sends the periodic digest.
+  caf::reacts_to<digest_atom>,
+  // Gives up on a repair request that the peer did not answer.
+  caf::reacts_to<repair_atom, std::string, uint64_t>,
+  // Checks that a peer answered the digest sent after a resync.
+  caf::reacts_to<resync_atom, uint64_t>>;
 
 // -- helpers of a store -------------------------------------------------------
 

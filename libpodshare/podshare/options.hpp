@@ -50,6 +50,11 @@ struct options {
   /// A peer message further off our clock is reported (and still applied);
   /// zero disables the check.
   caf::timespan max_clock_skew = std::chrono::minutes{1};
+  /// How often a store tells its peers what it has applied (a digest on
+  /// the topic's repair topic), so that a lost message is repaired even when
+  /// nothing else is written; zero disables it (docs/architecture.md,
+  /// "Revisions and repair").
+  caf::timespan anti_entropy_interval = std::chrono::seconds{10};
   /// How long a store waits for its transport to take a message or a
   /// snapshot before it reports the failure.
   caf::timespan transport_timeout = std::chrono::seconds{5};

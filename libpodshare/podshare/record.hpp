@@ -87,9 +87,12 @@ public:
     return origin_;
   }
 
+  /// The writer's incarnation (version::incarnation).
+  uint64_t incarnation() const noexcept { return origin_->incarnation; }
+
   /// The version as a value (copies the origin).
   podshare::version version() const {
-    return {timestamp_, std::string{origin()}, seq_};
+    return {timestamp_, std::string{origin()}, seq_, incarnation()};
   }
 
   /// Compares this record's version with `x` in last-write-wins order

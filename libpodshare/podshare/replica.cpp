@@ -43,7 +43,7 @@ void replica::count(const record& x, int delta) {
 
 void replica::put(std::string_view key, const version& v, const void* value,
                   const bytes* raw, value_transfer transfer) {
-  auto* origin = origins_.acquire(v.origin);
+  auto* origin = origins_.acquire(v.origin, v.incarnation);
   record* x = nullptr;
   const record* old = nullptr;
   try {

@@ -1,6 +1,7 @@
 #include "podshare/snapshot_join.hpp"
 
 #include "podshare/event.hpp"
+#include "podshare/version_vector.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -44,13 +45,15 @@ public:
                        [source](size_t x) { return x == source; });
   }
 
-  bytes encode(wire::format fmt) const {
+  bytes encode(wire::format fmt,
+               const std::vector<applied_writes>& applied) const {
     std::vector<wire::entry_view> views;
     views.reserve(entries_.size());
     for (auto& x : entries_)
       views.push_back({x.key, x.kind == event_kind::erase ? nullptr : &x.value,
-                       x.version.timestamp, x.version.origin, x.version.seq});
-    return wire::encode_snapshot(fmt, views);
+                       x.version.timestamp, x.version.origin, x.version.seq,
+                       x.version.incarnation});
+    return wire::encode_snapshot(fmt, views, applied);
   }
 
 private:
@@ -70,10 +73,14 @@ caf::expected<bytes> join_snapshots(std::vector<bytes> snapshots,
   joined_entries joined;
   caf::error first_error;
   std::vector<size_t> decoded;
+  // The join reflects every write any of its sources reflects.
+  version_vector applied;
+  std::vector<std::vector<applied_writes>> applied_by(snapshots.size());
   // One snapshot decoded at a time: what loses is freed before the next.
   for (size_t source = 0; source < snapshots.size(); ++source) {
     auto& snapshot = snapshots[source];
-    auto entries = wire::decode_snapshot(snapshot.data(), snapshot.size());
+    auto entries = wire::decode_snapshot(snapshot.data(), snapshot.size(),
+                                         &applied_by[source]);
     if (!entries) {
       if (undecodable != nullptr)
         ++*undecodable;
@@ -84,15 +91,17 @@ caf::expected<bytes> join_snapshots(std::vector<bytes> snapshots,
     if (decoded.empty())
       joined.reserve(entries->size());
     decoded.push_back(source);
+    applied.merge(applied_by[source]);
     for (auto& x : *entries)
       joined.offer(x, source);
   }
   if (decoded.empty())
     return first_error;
+  auto joined_applied = applied.entries();
   for (auto source : decoded)
-    if (joined.won_by(source))
+    if (joined.won_by(source) && applied_by[source] == joined_applied)
       return std::move(snapshots[source]);
-  return joined.encode(fmt);
+  return joined.encode(fmt, joined_applied);
 }
 
 } // namespace podshare

@@ -36,6 +36,23 @@ struct stats {
   uint64_t tombstones = 0;
   /// Tombstones dropped after their TTL.
   uint64_t tombstones_gced = 0;
+  /// The local revision: changes applied since the store opened, local and
+  /// remote (a reader that reads it and then the map sees at least that state).
+  uint64_t revision = 0;
+  /// Messages whose seq skipped past what their writer had delivered: a lost
+  /// message noticed.
+  uint64_t gaps_detected = 0;
+  /// Repair requests sent: asking a peer for what this store lacks.
+  uint64_t repairs_requested = 0;
+  /// Repair requests this store answered with the difference.
+  uint64_t repairs_answered = 0;
+  /// Entries sent in repair answers.
+  uint64_t repair_entries_sent = 0;
+  /// Bytes of repair answers sent.
+  uint64_t repair_bytes_sent = 0;
+  /// Repairs that fell back to loading a whole snapshot: the difference could
+  /// not be computed or the peer did not answer.
+  uint64_t repairs_full = 0;
 };
 
 template <class Inspector>
@@ -43,7 +60,9 @@ typename Inspector::result_type inspect(Inspector& f, stats& x) {
   return f(caf::meta::type_name("stats"), x.writes_local, x.writes_applied,
            x.writes_rejected, x.reads, x.events_dispatched, x.events_watched,
            x.watchers_active, x.watchers_dropped, x.snapshots, x.snapshot_bytes,
-           x.keys, x.tombstones, x.tombstones_gced);
+           x.keys, x.tombstones, x.tombstones_gced, x.revision, x.gaps_detected,
+           x.repairs_requested, x.repairs_answered, x.repair_entries_sent,
+           x.repair_bytes_sent, x.repairs_full);
 }
 
 /// How far a store has come with the writes of one origin (a writer's node

@@ -15,7 +15,14 @@ void to_json(nlohmann::json& out, const stats& x) {
                        {"snapshot_bytes", x.snapshot_bytes},
                        {"keys", x.keys},
                        {"tombstones", x.tombstones},
-                       {"tombstones_gced", x.tombstones_gced}};
+                       {"tombstones_gced", x.tombstones_gced},
+                       {"revision", x.revision},
+                       {"gaps_detected", x.gaps_detected},
+                       {"repairs_requested", x.repairs_requested},
+                       {"repairs_answered", x.repairs_answered},
+                       {"repair_entries_sent", x.repair_entries_sent},
+                       {"repair_bytes_sent", x.repair_bytes_sent},
+                       {"repairs_full", x.repairs_full}};
 }
 
 } // namespace podshare

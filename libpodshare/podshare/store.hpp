@@ -4,10 +4,12 @@
 #include "podshare/detail/blocking_call.hpp"
 #include "podshare/error.hpp"
 #include "podshare/store_handle.hpp"
+#include "podshare/version_vector.hpp"
 #include "podshare/watch_stream.hpp"
 
 #include <caf/send.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -178,6 +180,44 @@ public:
     return call<uint64_t>(refresh_atom::value);
   }
 
+  // -- revisions: read-your-writes across pods ------------------------------
+
+  /// The local revision: changes applied here since the store opened, local
+  /// and remote. No round trip; the map read after it holds at least that
+  /// state.
+  uint64_t revision() const {
+    return handle_.counters->revision.load(std::memory_order_relaxed);
+  }
+
+  /// What this store has applied, per writer incarnation: its version
+  /// vector.
+  caf::expected<std::vector<applied_writes>> applied() const {
+    return call<std::vector<applied_writes>>(applied_atom::value);
+  }
+
+  /// Waits until this store has applied the write `token` names (made with
+  /// `token_of` from the version a write returned, on any pod), or a state
+  /// that supersedes it; `timeout` if it has not within `timeout`. Then a
+  /// `get` here sees that write or a newer one.
+  caf::error wait_for(const write_token& token, caf::timespan timeout) {
+    auto res = call_within<ok_atom>(timeout + wait_slack, wait_atom::value,
+                                    token, timeout);
+    return res ? caf::error{} : std::move(res.error());
+  }
+
+  /// Waits until the local revision reaches `revision`; returns it.
+  caf::expected<uint64_t> wait_for_revision(uint64_t revision,
+                                            caf::timespan timeout) {
+    return call_within<uint64_t>(timeout + wait_slack, wait_atom::value,
+                                 revision, timeout);
+  }
+
+  /// Waits for the next change applied here; returns the revision after it.
+  caf::expected<uint64_t> next_update(caf::timespan timeout) {
+    return call_within<uint64_t>(timeout + wait_slack, next_atom::value,
+                                 timeout);
+  }
+
   /// Watches events applied from now on, own writes included.
   watch_stream<T, Codec> watch(watch_filter filter = watch_filter::all()) {
     auto queue = std::make_shared<watch_queue>(handle_.options.watch_buffer);
@@ -203,6 +243,10 @@ public:
   }
 
 private:
+  // How much longer the facade waits than a wait it asked the store for:
+  // the store answers `timeout` itself.
+  static constexpr caf::timespan wait_slack = std::chrono::seconds{1};
+
   store(caf::actor_system& sys, store_handle handle)
     : sys_(&sys), handle_(std::move(handle)),
       closer_(std::make_shared<closer>(handle_.actor,

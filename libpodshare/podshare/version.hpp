@@ -17,6 +17,12 @@ struct version {
   std::string origin;
   /// The writer's per-store write counter, starting at 1.
   uint64_t seq = 0;
+  /// Which opening of the writing store: random per open, so that a store
+  /// reopened under the same node id (whose seq starts at 1 again) is told
+  /// apart from its earlier life. Zero when unknown (the Go podshare sends
+  /// none). Names a write together with origin and seq (`write_token`);
+  /// takes no part in last-write-wins order or equality.
+  uint64_t incarnation = 0;
 
   /// Returns whether this is the "absent" version of a missing key.
   bool absent() const noexcept {
@@ -40,7 +46,8 @@ inline bool operator!=(const version& x, const version& y) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, version& x) {
-  return f(caf::meta::type_name("version"), x.timestamp, x.origin, x.seq);
+  return f(caf::meta::type_name("version"), x.timestamp, x.origin, x.seq,
+           x.incarnation);
 }
 
 } // namespace podshare

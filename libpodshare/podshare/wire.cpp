@@ -112,22 +112,29 @@ caf::error decode_events(const uint8_t* data, size_t size,
   return err;
 }
 
-bytes encode_snapshot(format fmt, const std::vector<event>& entries) {
+bytes encode_snapshot(format fmt, const std::vector<event>& entries,
+                      const std::vector<applied_writes>& applied) {
   std::vector<entry_view> views;
   views.reserve(entries.size());
   for (auto& x : entries)
-    views.push_back(
-      entry_view{x.key, x.kind == event_kind::erase ? nullptr : &x.value,
-                 x.version.timestamp, x.version.origin, x.version.seq});
-  return encode_snapshot(fmt, views);
+    views.push_back(entry_view{x.key,
+                               x.kind == event_kind::erase ? nullptr : &x.value,
+                               x.version.timestamp, x.version.origin,
+                               x.version.seq, x.version.incarnation});
+  return encode_snapshot(fmt, views, applied);
 }
 
-bytes encode_snapshot(format fmt, const std::vector<entry_view>& entries) {
-  switch (fmt) {
-    case format::msgpack: return detail::encode_msgpack_snapshot(entries);
-    case format::json: return detail::encode_json_snapshot(entries);
-  }
-  return {};
+bytes encode_snapshot(format fmt, const std::vector<entry_view>& entries,
+                      const std::vector<applied_writes>& applied) {
+  // Sized up front: growing a buffer of megabytes copies it again and again.
+  size_t estimate = 64;
+  for (const auto& x : entries)
+    estimate += x.key.size() + (x.tombstone() ? 0 : x.value->size() * 4 / 3)
+                + x.origin.size() + 64;
+  snapshot_writer writer{fmt, estimate};
+  for (const auto& x : entries)
+    writer.add(x);
+  return writer.finish(applied);
 }
 
 snapshot_writer::snapshot_writer(format fmt, size_t reserve) : fmt_(fmt) {
@@ -146,23 +153,27 @@ void snapshot_writer::add(const entry_view& x) {
   ++count_;
 }
 
-bytes snapshot_writer::finish() {
+bytes snapshot_writer::finish(const std::vector<applied_writes>& applied) {
   if (fmt_ == format::msgpack)
-    detail::end_msgpack_snapshot(buf_, count_at_, count_);
+    detail::end_msgpack_snapshot(buf_, count_at_, count_, applied);
   else
-    detail::end_json_snapshot(buf_);
+    detail::end_json_snapshot(buf_, applied);
   return std::move(buf_);
 }
 
-caf::expected<std::vector<event>> decode_snapshot(const uint8_t* data,
-                                                  size_t size) {
+caf::expected<std::vector<event>>
+decode_snapshot(const uint8_t* data, size_t size,
+                std::vector<applied_writes>* applied) {
+  std::vector<applied_writes> ignored;
+  auto& vv = applied != nullptr ? *applied : ignored;
+  vv.clear();
   auto fmt = format_of(data, size);
   skip_space(data, size);
   if (!fmt)
     return not_an_envelope(size);
   if (*fmt == format::json)
-    return detail::decode_json_snapshot(data, size);
-  return detail::decode_msgpack_snapshot(data, size);
+    return detail::decode_json_snapshot(data, size, vv);
+  return detail::decode_msgpack_snapshot(data, size, vv);
 }
 
 } // namespace podshare::wire

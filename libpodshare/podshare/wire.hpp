@@ -2,6 +2,7 @@
 
 #include "podshare/bytes.hpp"
 #include "podshare/event.hpp"
+#include "podshare/version_vector.hpp"
 
 #include <caf/expected.hpp>
 
@@ -85,8 +86,11 @@ caf::error decode_events(const uint8_t* data, size_t size,
 /// Encodes a snapshot: every entry, tombstones as `erase` changes, in the
 /// given order (unsorted: sorting 100,000 keys would cost more than the rest
 /// of the encoding).
+/// `applied`: what the state the entries hold reflects (a version vector),
+/// written as the snapshot's `vv` field when not empty.
 /// @pre Every key occurs once.
-bytes encode_snapshot(format fmt, const std::vector<event>& entries);
+bytes encode_snapshot(format fmt, const std::vector<event>& entries,
+                      const std::vector<applied_writes>& applied = {});
 
 /// One snapshot entry as the encoder reads it, owning nothing: the
 /// snapshotter encodes straight from a pinned replica instead of copying
@@ -98,13 +102,16 @@ struct entry_view {
   int64_t timestamp;
   std::string_view origin;
   uint64_t seq;
+  /// The writer's incarnation; zero (unknown) is not written.
+  uint64_t incarnation = 0;
 
   bool tombstone() const noexcept { return value == nullptr; }
 };
 
 /// Encodes a snapshot from views, in the given order.
 /// @pre Every key occurs once.
-bytes encode_snapshot(format fmt, const std::vector<entry_view>& entries);
+bytes encode_snapshot(format fmt, const std::vector<entry_view>& entries,
+                      const std::vector<applied_writes>& applied = {});
 
 /// Encodes a snapshot an entry at a time, in the order a walk over a map
 /// yields them, so that each entry is read while it is in the cache: a
@@ -121,8 +128,9 @@ public:
   /// Entries added so far.
   size_t size() const noexcept { return count_; }
 
-  /// The encoded snapshot; the writer is spent.
-  bytes finish();
+  /// The encoded snapshot, with `applied` as its version vector if not
+  /// empty; the writer is spent.
+  bytes finish(const std::vector<applied_writes>& applied = {});
 
 private:
   format fmt_;
@@ -133,8 +141,10 @@ private:
 
 /// Decodes a snapshot, entries in the order of the message, tombstones as
 /// `erase` changes; the same failures as `decode_events` (`entries` is
-/// required, null means none).
-caf::expected<std::vector<event>> decode_snapshot(const uint8_t* data,
-                                                  size_t size);
+/// required, null means none). Its version vector (`vv`, optional) goes to
+/// `applied` if given: empty when absent.
+caf::expected<std::vector<event>>
+decode_snapshot(const uint8_t* data, size_t size,
+                std::vector<applied_writes>* applied = nullptr);
 
 } // namespace podshare::wire

@@ -61,13 +61,22 @@ CAF_TEST(a failed republish is retried at the next resync) {
   auto switches = std::make_shared<faults>();
   auto a = open_on("a", spawn_fault_transport(sys, transport, switches));
   auto b = open("b");
+  auto recorded = std::make_shared<recorded_watch>();
+  CAF_CHECK(call<watch_id>(b.actor, watch_atom::value, watch_filter::all(),
+                           spawn_recorder(sys, recorded)));
   switches->fail_publish = true;
   CAF_CHECK(!set(a, "k", "v"));
-  resync(a); // Still failing: the write stays pending.
-  CAF_CHECK(!get(b, "k"));
-  switches->fail_publish = false;
+  // Still failing: the republish fails and the write stays pending. The
+  // digest the resync sends reaches b on the repair topic, which is not
+  // failing here, and b fetches the write by difference.
   resync(a);
   CAF_CHECK_EQUAL(get(b, "k"), std::optional<std::string>{"v"});
+  CAF_CHECK_EQUAL(b.counters->read().repairs_requested, 1u);
+  switches->fail_publish = false;
+  auto publishes = switches->publishes.load();
+  resync(a);
+  CAF_CHECK_EQUAL(switches->publishes.load(), publishes + 1);
+  CAF_CHECK_EQUAL(recorded->events.size(), 1u);
 }
 
 CAF_TEST(a resync persists the snapshot at once) {
@@ -75,9 +84,14 @@ CAF_TEST(a resync persists the snapshot at once) {
   CAF_CHECK(set(a, "k", "v"));
   pass(200ms);
   CAF_CHECK_EQUAL(a.counters->read().snapshots, 1u);
-  // The transport lost the stored snapshot (a restarted server).
+  // The transport lost the stored snapshot (a restarted server). No peer
+  // answers the digest the resync sends, so the store fetches and persists.
   CAF_CHECK(call<ok_atom>(transport, store_snap_atom::value, topic, bytes{}));
   resync(a);
+  CAF_CHECK_EQUAL(a.counters->read().snapshots, 1u);
+  advance_time(a.options.transport_timeout);
+  consume_messages();
+  CAF_CHECK_EQUAL(a.counters->read().repairs_full, 1u);
   CAF_CHECK_EQUAL(a.counters->read().snapshots, 2u);
   auto stored = call<bytes>(transport, fetch_snap_atom::value, topic);
   CAF_REQUIRE(stored);

@@ -34,15 +34,18 @@ std::vector<event> by_key(std::vector<event> xs) {
 
 // Whether both decoders treat `text` alike; `accepted` tells which way.
 bool decoded_alike(const bytes& text, bool& accepted) {
-  auto ours = detail::decode_json_snapshot(text.data(), text.size());
-  auto theirs = test::decode_json_snapshot_dom(text.data(), text.size());
+  std::vector<applied_writes> our_vv;
+  std::vector<applied_writes> their_vv;
+  auto ours = detail::decode_json_snapshot(text.data(), text.size(), our_vv);
+  auto theirs
+    = test::decode_json_snapshot_dom(text.data(), text.size(), their_vv);
   accepted = static_cast<bool>(ours);
   if (static_cast<bool>(ours) != static_cast<bool>(theirs))
     return false;
   if (!ours)
     return ours.error() == theirs.error()
            && describe(ours.error()) == describe(theirs.error());
-  return by_key(*ours) == *theirs;
+  return by_key(*ours) == *theirs && our_vv == their_vv;
 }
 
 void check_alike(const std::string& text, bool expect_accepted) {

@@ -25,6 +25,7 @@
 #include <hiredis/hiredis.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -32,6 +33,8 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
+#include <vector>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -229,11 +232,25 @@ CAF_TEST(channel and snapshot key have the documented names) {
   plain_client client{server.port()};
   CAF_CHECK_EQUAL(client.run({"EXISTS", "acme:orders:snapshot"}), "1");
   auto b = open("b", connect(opts), "orders");
-  CAF_CHECK_EQUAL(client.run({"PUBSUB", "CHANNELS", "acme:*"}),
-                  "acme:orders:events\n");
+  // The events, and the repair protocol's digests and b's inbox.
+  auto channels = [&](const std::string& pattern) {
+    auto text = client.run({"PUBSUB", "CHANNELS", pattern});
+    std::vector<std::string> lines;
+    std::istringstream in{text};
+    for (std::string line; std::getline(in, line);)
+      lines.push_back(line);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  CAF_CHECK_EQUAL(channels("acme:*"),
+                  (std::vector<std::string>{"acme:orders:events",
+                                            "acme:orders:repair:b:events",
+                                            "acme:orders:repair:events"}));
   auto c = open("c", connect(), "orders");
-  CAF_CHECK_EQUAL(client.run({"PUBSUB", "CHANNELS", "podshare:*"}),
-                  "podshare:orders:events\n");
+  CAF_CHECK_EQUAL(channels("podshare:*"),
+                  (std::vector<std::string>{"podshare:orders:events",
+                                            "podshare:orders:repair:c:events",
+                                            "podshare:orders:repair:events"}));
 }
 
 CAF_TEST(go json events interoperate through redis cli and a plain client) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <string>
 
 namespace podshare::test {
@@ -72,7 +73,14 @@ caf::error read_version(const json& obj, version& out) {
   if (!ns)
     return fail_field("timestamp", "is not an RFC 3339 time");
   out.timestamp = *ns;
+  if (auto err = read_uint(obj, "inc", out.incarnation))
+    return err;
   return read_uint(obj, "seq", out.seq);
+}
+
+bool is_applied_writes(const json& x) {
+  return x.is_array() && x.size() == 3 && x[0].is_string()
+         && x[1].is_number_unsigned() && x[2].is_number_unsigned();
 }
 
 } // namespace
@@ -89,6 +97,8 @@ bytes encode_json_snapshot_dom(const std::vector<wire::entry_view>& entries) {
     if (x.tombstone())
       entry["tombstone"] = true;
     entry["seq"] = x.seq;
+    if (x.incarnation != 0)
+      entry["inc"] = x.incarnation;
     members.ordered_json::object_t::Container::emplace_back(std::string{x.key},
                                                             std::move(entry));
   }
@@ -99,8 +109,10 @@ bytes encode_json_snapshot_dom(const std::vector<wire::entry_view>& entries) {
   return {text.begin(), text.end()};
 }
 
-caf::expected<std::vector<event>> decode_json_snapshot_dom(const uint8_t* data,
-                                                           size_t size) {
+caf::expected<std::vector<event>>
+decode_json_snapshot_dom(const uint8_t* data, size_t size,
+                         std::vector<applied_writes>& applied) {
+  applied.clear();
   json doc;
   if (auto err = detail::parse_json(data, size, doc))
     return err;
@@ -114,6 +126,14 @@ caf::expected<std::vector<event>> decode_json_snapshot_dom(const uint8_t* data,
                            "v " + std::to_string(v));
   if (!doc.contains("entries"))
     return fail_field("entries", "is missing");
+  if (auto vv = find_field(doc, "vv")) {
+    if (!vv->is_array()
+        || !std::all_of(vv->begin(), vv->end(), is_applied_writes))
+      return fail_field("vv", "is not a list of [origin, inc, seq]");
+    for (const auto& x : *vv)
+      applied.push_back(
+        {x[0].get<std::string>(), x[1].get<uint64_t>(), x[2].get<uint64_t>()});
+  }
   std::vector<event> result;
   auto entries = find_field(doc, "entries");
   if (entries == nullptr)

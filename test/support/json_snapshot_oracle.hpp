@@ -19,8 +19,10 @@ namespace podshare::test {
 
 bytes encode_json_snapshot_dom(const std::vector<wire::entry_view>& entries);
 
-/// Entries in key order (the document's object is a sorted map).
-caf::expected<std::vector<event>> decode_json_snapshot_dom(const uint8_t* data,
-                                                           size_t size);
+/// Entries in key order (the document's object is a sorted map); the
+/// version vector into `applied`.
+caf::expected<std::vector<event>>
+decode_json_snapshot_dom(const uint8_t* data, size_t size,
+                         std::vector<applied_writes>& applied);
 
 } // namespace podshare::test

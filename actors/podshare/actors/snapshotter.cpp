@@ -11,7 +11,9 @@
 
 namespace podshare::actors {
 
-built_snapshot snapshotter_state::build(int64_t now) const {
+built_snapshot
+snapshotter_state::build(int64_t now,
+                         const std::vector<applied_writes>& applied) const {
   built_snapshot result;
   // Sized like the last snapshot, which this one most likely resembles.
   wire::snapshot_writer writer{cfg.options.wire,
@@ -39,10 +41,10 @@ built_snapshot snapshotter_state::build(int64_t now) const {
         result.first_failure = std::move(err);
       return;
     }
-    writer.add(
-      wire::entry_view{x.key(), value, x.timestamp(), x.origin(), x.seq()});
+    writer.add(wire::entry_view{x.key(), value, x.timestamp(), x.origin(),
+                                x.seq(), x.incarnation()});
   });
-  result.payload = writer.finish();
+  result.payload = writer.finish(applied);
   return result;
 }
 
@@ -77,11 +79,12 @@ void release_after(size_t snapshot_size) {
 // Builds a snapshot and hands it to the transport; `done` hears whether the
 // transport took it.
 template <class Done>
-void persist_now(self_pointer self, Done done) {
+void persist_now(self_pointer self, Done done,
+                 const std::vector<applied_writes>& applied) {
   auto& st = self->state;
   st.cfg.dirty->store(false);
   auto start = self->clock().now();
-  auto built = st.build(st.cfg.options.wall_clock());
+  auto built = st.build(st.cfg.options.wall_clock(), applied);
   st.earliest_build = earliest_next_build(start, self->clock().now(),
                                           st.cfg.options.snapshot_cpu_share);
   if (built.unencodable > 0)
@@ -175,14 +178,32 @@ void persist(self_pointer self) {
     settle_flushes(self, err);
   };
   auto store = caf::actor_cast<store_actor>(st.cfg.store);
-  if (!st.cfg.join_stored || !store) {
-    persist_now(self, finished);
+  if (!store) {
+    persist_now(self, finished, {});
+    return;
+  }
+  // The version vector first, then the pin (in `build`): the replica then
+  // holds at least what the vector claims.
+  auto build = [self, store, finished] {
+    self
+      ->request(store, self->state.cfg.options.transport_timeout,
+                applied_atom::value)
+      .then(
+        [self, finished](const std::vector<applied_writes>& applied) {
+          persist_now(self, finished, applied);
+        },
+        [self, finished](const caf::error&) {
+          persist_now(self, finished, {});
+        });
+  };
+  if (!st.cfg.join_stored) {
+    build();
     return;
   }
   self
     ->request(store, st.cfg.options.transport_timeout * 2, refresh_atom::value)
-    .then([self, finished](uint64_t) { persist_now(self, finished); },
-          [self, finished](const caf::error&) { persist_now(self, finished); });
+    .then([build](uint64_t) { build(); },
+          [build](const caf::error&) { build(); });
 }
 
 } // namespace

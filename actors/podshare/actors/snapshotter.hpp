@@ -60,8 +60,11 @@ struct snapshotter_state {
   static inline const char* name = "podshare.snapshotter";
 
   /// Builds and encodes a snapshot of the replica as it is now, leaving out
-  /// tombstones older than the TTL at wall-clock time `now`.
-  built_snapshot build(int64_t now) const;
+  /// tombstones older than the TTL at wall-clock time `now`. `applied` is
+  /// the store's version vector read before: the replica holds at least
+  /// what it says, so the snapshot may claim it.
+  built_snapshot build(int64_t now,
+                       const std::vector<applied_writes>& applied = {}) const;
 
   snapshotter_config cfg;
   /// Whether a debounce tick is scheduled.

@@ -1,6 +1,7 @@
 #include "podshare/actors/store.hpp"
 
 #include "podshare/actors/gc.hpp"
+#include "podshare/actors/repair.hpp"
 #include "podshare/actors/snapshotter.hpp"
 #include "podshare/actors/watcher_registry.hpp"
 #include "podshare/detail/log_event.hpp"
@@ -15,9 +16,9 @@
 
 namespace podshare::actors {
 
-namespace {
+using self_pointer = store_pointer;
 
-using self_pointer = store_actor::stateful_pointer<store_state>;
+namespace {
 
 // Wakes the snapshotter unless a wake-up is already pending.
 void mark_dirty(self_pointer self) {
@@ -25,8 +26,8 @@ void mark_dirty(self_pointer self) {
     self->send(self->state.snapshotter, dirty_atom::value);
 }
 
-// Hands the events of a change to the watchers and wakes the snapshotter if
-// an entry changed.
+} // namespace
+
 void dispatch(self_pointer self, std::vector<event> events) {
   auto& st = self->state;
   if (!events.empty())
@@ -35,12 +36,14 @@ void dispatch(self_pointer self, std::vector<event> events) {
     st.changed = false;
     mark_dirty(self);
   }
+  if (!st.waiters.empty())
+    st.settle_waiters();
+  if (st.revision != st.revision_digested)
+    repair::changed(self);
 }
 
-// Merges the transport's snapshot and tells `done` how many entries it
-// adopted; adopted entries reach watchers as events.
-template <class Done>
-void refresh(self_pointer self, Done done) {
+void refresh(self_pointer self,
+             std::function<void(caf::expected<uint64_t>)> done) {
   auto& st = self->state;
   self
     ->request(st.cfg.transport, st.cfg.options.transport_timeout,
@@ -67,10 +70,10 @@ void refresh(self_pointer self, Done done) {
 
 // After a resync: republishes our writes whose broadcast failed, and
 // persists the snapshot now, since the transport may have lost the stored one
-// (a restarted Redis) or missed our writes; unless the transport still holds
-// the very snapshot we stored last and nothing changed since (a periodic
-// resync of a quiet topic): a new one would only repeat it.
-void catch_up(self_pointer self) {
+// (a restarted Redis) or missed our writes; unless nothing changed since we
+// stored ours last and the transport still holds it, as the refresh before
+// found or (`stored_is_ours`) the caller knows.
+void catch_up(self_pointer self, bool stored_is_ours) {
   auto& st = self->state;
   auto missed = st.take_unbroadcast();
   if (!missed.empty()) {
@@ -88,12 +91,14 @@ void catch_up(self_pointer self) {
               self->state.note_broadcast_failure(stamp);
             });
   }
-  if (st.fetched_own_snapshot && !st.dirty->load())
+  if ((stored_is_ours || st.fetched_own_snapshot) && !st.dirty->load())
     return;
   st.dirty->store(true);
   self->request(st.snapshotter, caf::infinite, flush_atom::value)
     .then([](ok_atom) {}, [](const caf::error&) {});
 }
+
+namespace {
 
 // Checks the broadcast deadlines at the earliest one, unless a check is
 // already due.
@@ -224,6 +229,30 @@ std::vector<write_item> one(write_item item) {
   return items;
 }
 
+// Subscribes to `topics`, one after the other, then runs `then`; `fail`
+// hears the first failure.
+void subscribe_each(self_pointer self, std::vector<std::string> topics,
+                    std::function<void()> then,
+                    std::function<void(caf::error&)> fail) {
+  if (topics.empty()) {
+    then();
+    return;
+  }
+  auto& st = self->state;
+  auto topic = std::move(topics.front());
+  topics.erase(topics.begin());
+  self
+    ->request(st.cfg.transport, st.cfg.options.transport_timeout,
+              subscribe_atom::value, std::move(topic),
+              caf::actor_cast<subscriber_actor>(self))
+    .then(
+      [self, topics = std::move(topics), then, fail](ok_atom) mutable {
+        subscribe_each(self, std::move(topics), std::move(then),
+                       std::move(fail));
+      },
+      [fail](caf::error& err) { fail(err); });
+}
+
 // Subscribes, then loads the transport's snapshot (no events), then answers
 // every pending open.
 void hydrate(
@@ -238,42 +267,41 @@ void hydrate(
   };
   auto timeout = st.cfg.options.transport_timeout;
   auto started = self->clock().now();
-  self
-    ->request(st.cfg.transport, timeout, subscribe_atom::value, st.topic,
-              caf::actor_cast<subscriber_actor>(self))
-    .then(
-      [self, waiting, fail, timeout, started](ok_atom) {
-        auto& st = self->state;
-        self
-          ->request(st.cfg.transport, timeout, fetch_snap_atom::value, st.topic)
-          .then(
-            [self, waiting, started](bytes& snapshot) {
-              auto& st = self->state;
-              auto loading = self->clock().now();
-              std::vector<event> no_watchers_yet;
-              auto adopted = st.merge_snapshot(snapshot, no_watchers_yet);
-              if (!snapshot.empty())
-                st.log(
-                  detail::log_level::info, "snapshot_loaded",
-                  {{"bytes", std::to_string(snapshot.size())},
-                   {"entries", std::to_string(adopted)},
-                   {"took_ms", detail::millis(self->clock().now() - loading)}});
-              auto x = st.cfg.counters->read();
+  // The repair topics too before `open` answers: a peer may ask us for
+  // repair as soon as it hears of our writes.
+  subscribe_each(
+    self, {st.topic, st.repair_topic, st.repair_inbox},
+    [self, waiting, fail, timeout, started] {
+      auto& st = self->state;
+      self->request(st.cfg.transport, timeout, fetch_snap_atom::value, st.topic)
+        .then(
+          [self, waiting, started](bytes& snapshot) {
+            auto& st = self->state;
+            auto loading = self->clock().now();
+            std::vector<event> no_watchers_yet;
+            auto adopted = st.merge_snapshot(snapshot, no_watchers_yet);
+            if (!snapshot.empty())
               st.log(
-                detail::log_level::info, "store_opened",
-                {{"keys", std::to_string(x.keys)},
-                 {"tombstones", std::to_string(x.tombstones)},
-                 {"took_ms", detail::millis(self->clock().now() - started)}});
-              // Loading is not a change to persist again.
-              self->state.changed = false;
-              self->state.ready = true;
-              for (auto& promise : *waiting)
-                promise.deliver(ok_atom::value);
-              waiting->clear();
-            },
-            fail);
-      },
-      fail);
+                detail::log_level::info, "snapshot_loaded",
+                {{"bytes", std::to_string(snapshot.size())},
+                 {"entries", std::to_string(adopted)},
+                 {"took_ms", detail::millis(self->clock().now() - loading)}});
+            auto x = st.cfg.counters->read();
+            st.log(
+              detail::log_level::info, "store_opened",
+              {{"keys", std::to_string(x.keys)},
+               {"tombstones", std::to_string(x.tombstones)},
+               {"took_ms", detail::millis(self->clock().now() - started)}});
+            // Loading is not a change to persist again.
+            self->state.changed = false;
+            self->state.ready = true;
+            for (auto& promise : *waiting)
+              promise.deliver(ok_atom::value);
+            waiting->clear();
+          },
+          fail);
+    },
+    fail);
 }
 
 // Ends the store: no more writes, watches end, a final snapshot goes out
@@ -287,6 +315,9 @@ caf::result<ok_atom> close(self_pointer self, caf::timespan timeout) {
   st.closed = true;
   self->send(st.cfg.transport, unsubscribe_atom::value, st.topic,
              caf::actor_cast<subscriber_actor>(self));
+  repair::stop(self);
+  st.waiters.fail_all(
+    caf::make_error(ec::closed, "store " + st.topic + " closed"));
   auto promise = self->make_response_promise<ok_atom>();
   auto finish = [self, promise](caf::error err) mutable {
     auto x = self->state.cfg.counters->read();
@@ -343,6 +374,68 @@ watch_id watch(self_pointer self, watch_filter& filter, Sink& sink) {
                std::move(sink));
   }
   return id;
+}
+
+// Answers once the write `token` names is applied, or fails at `timeout`.
+caf::result<ok_atom> wait_for(self_pointer self, write_token& token,
+                              caf::timespan timeout) {
+  auto& st = self->state;
+  if (st.applied.covers(token.origin, token.incarnation, token.seq))
+    return ok_atom::value;
+  if (st.closed)
+    return caf::make_error(ec::closed, "store " + st.topic + " closed");
+  auto promise = self->make_response_promise<ok_atom>();
+  auto id = st.waiters.add(std::move(token), promise);
+  self->delayed_send(self, timeout, late_atom::value, id);
+  return promise;
+}
+
+// Answers once the local revision reaches `revision`, or fails at `timeout`.
+caf::result<uint64_t> wait_for_revision(self_pointer self, uint64_t revision,
+                                        caf::timespan timeout) {
+  auto& st = self->state;
+  if (st.revision >= revision)
+    return st.revision;
+  if (st.closed)
+    return caf::make_error(ec::closed, "store " + st.topic + " closed");
+  auto promise = self->make_response_promise<uint64_t>();
+  auto id = st.waiters.add(revision, promise);
+  self->delayed_send(self, timeout, late_atom::value, id);
+  return promise;
+}
+
+// Applies a message from the transport: a change on our topic, or one of
+// the repair protocol; asks the writers of messages we lost for repair.
+void deliver(self_pointer self, const std::string& topic,
+             const bytes& payload) {
+  auto& st = self->state;
+  if (topic == st.topic) {
+    dispatch(self, st.apply_remote(payload));
+    for (auto& origin : st.gaps)
+      repair::request(self, origin);
+  } else if (topic == st.repair_topic || topic == st.repair_inbox) {
+    repair::on_message(self, payload);
+  }
+}
+
+// The transport may have lost messages: peers send what we lack (repair
+// by difference); writes without an incarnation only a snapshot repairs.
+void resync(self_pointer self) {
+  auto& st = self->state;
+  if (st.closed)
+    return;
+  repair::after_resync(self);
+  // No snapshot fetched: the stored one is taken for ours if nothing
+  // changed since we stored it. If no peer answers the digest, the check
+  // after the resync refreshes and persists as before (a restarted Redis).
+  if (!st.untracked_applied) {
+    catch_up(self, true);
+    return;
+  }
+  refresh(self, [self](const caf::expected<uint64_t>& adopted) {
+    if (adopted)
+      catch_up(self, false);
+  });
 }
 
 } // namespace
@@ -414,6 +507,21 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
       });
       return promise;
     },
+    // -- revisions --
+    [=](applied_atom) { return self->state.applied.entries(); },
+    [=](wait_atom, write_token& token, caf::timespan timeout) {
+      return wait_for(self, token, timeout);
+    },
+    [=](wait_atom, uint64_t revision, caf::timespan timeout) {
+      return wait_for_revision(self, revision, timeout);
+    },
+    [=](next_atom, caf::timespan timeout) {
+      return wait_for_revision(self, self->state.revision + 1, timeout);
+    },
+    [=](late_atom, uint64_t id) {
+      self->state.waiters.fail(
+        id, caf::make_error(ec::timeout, "waiting on " + self->state.topic));
+    },
     // -- watch --
     [=](watch_atom, watch_filter& filter, watcher_actor& sink) {
       return watch(self, filter, sink);
@@ -426,16 +534,10 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
     },
     // -- replication --
     [=](deliver_atom, const std::string& topic, const bytes& payload,
-        const ingest_ticket&) {
-      if (topic == self->state.topic)
-        dispatch(self, self->state.apply_remote(payload));
-    },
+        const ingest_ticket&) { deliver(self, topic, payload); },
     [=](resync_atom, const std::string& topic) {
-      if (topic == self->state.topic && !self->state.closed)
-        refresh(self, [self](const caf::expected<uint64_t>& adopted) {
-          if (adopted)
-            catch_up(self);
-        });
+      if (topic == self->state.topic)
+        resync(self);
     },
     [=](expire_atom, const std::vector<expired_tombstone>& tombstones) {
       auto dropped = self->state.expire(tombstones);
@@ -448,6 +550,14 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
       deadlines.armed = false;
       deadlines.expire(self->clock().now());
       arm_deadline_check(self);
+    },
+    // -- repair --
+    [=](digest_atom) { repair::tick(self); },
+    [=](repair_atom, const std::string& peer, uint64_t id) {
+      repair::give_up(self, peer, id);
+    },
+    [=](resync_atom, uint64_t digests_heard) {
+      repair::check_resync(self, digests_heard);
     },
   };
 }

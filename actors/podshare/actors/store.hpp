@@ -2,10 +2,13 @@
 
 #include "podshare/actors/broadcast_queue.hpp"
 #include "podshare/actors/publish_deadlines.hpp"
+#include "podshare/actors/state_waiters.hpp"
 #include "podshare/actors/store_config.hpp"
 #include "podshare/detail/log_event.hpp"
 #include "podshare/hybrid_clock.hpp"
 #include "podshare/interfaces.hpp"
+#include "podshare/repair_message.hpp"
+#include "podshare/version_vector.hpp"
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
@@ -92,6 +95,26 @@ struct store_state {
   /// Drops the tombstones that still carry the reported version.
   uint64_t expire(const std::vector<expired_tombstone>& tombstones);
 
+  // -- revisions and repair (docs/architecture.md) --------------------------
+
+  /// What this store has applied, as a digest for its peers.
+  wire::repair_message digest(bool ask) const;
+
+  /// Answers a peer's repair request: the entries its version vector does
+  /// not cover, or `full` when the difference cannot be computed (a
+  /// tombstone it lacks was collected) or exceeds `max_repair_bytes`.
+  wire::repair_message answer_repair(const wire::repair_message& request);
+
+  /// Applies a peer's repair answer, then adopts its version vector;
+  /// returns the events of the entries that changed.
+  std::vector<event> apply_repair(const wire::repair_message& answer);
+
+  /// Answers the waits that the state now satisfies.
+  void settle_waiters() { waiters.settle(applied, revision); }
+
+  /// The largest repair answer sent; beyond, the peer loads a snapshot.
+  static constexpr size_t max_repair_bytes = size_t{1} << 20;
+
   // -- helpers --------------------------------------------------------------
 
   /// Applies one change under last-write-wins; returns whether the entry
@@ -171,6 +194,36 @@ struct store_state {
   /// The deadlines of broadcasts the transport has not answered yet.
   publish_deadlines deadlines;
 
+  /// This opening of the store: random, never zero (version::incarnation).
+  uint64_t incarnation = 0;
+  /// Changes applied since the store opened, local and remote.
+  uint64_t revision = 0;
+  /// Per writer incarnation, what this store has applied.
+  version_vector applied;
+  /// Per writer incarnation, the newest seq of a tombstone this store
+  /// dropped: a peer that has not applied it cannot be repaired by
+  /// difference, since the deletion is no longer here to send.
+  version_vector collected;
+  /// Writers whose messages the last `apply_remote` found a gap in.
+  std::vector<std::string> gaps;
+  /// Whether writes without an incarnation (from the Go podshare) were
+  /// applied: only a whole snapshot repairs those.
+  bool untracked_applied = false;
+  /// Requests waiting for a write, a revision or the next change.
+  state_waiters waiters;
+  /// Repair requests sent and not answered yet: peer -> request id.
+  std::unordered_map<std::string, uint64_t> repairs_pending;
+  uint64_t next_repair_id = 1;
+  /// Digests received from peers, to tell whether any answered a resync.
+  uint64_t digests_heard = 0;
+  /// Whether the periodic digest is scheduled, and the revision the last
+  /// one was sent at.
+  bool digest_armed = false;
+  uint64_t revision_digested = 0;
+  /// The topics of the repair protocol: shared digests, our inbox.
+  std::string repair_topic;
+  std::string repair_inbox;
+
   /// Local writes waiting for the broadcast in flight (msgpack wire).
   broadcast_queue broadcasts;
 
@@ -206,6 +259,10 @@ private:
   // `record::compare_version` (zero: a duplicate; positive: ours is newer);
   // negative also when the key is new or a merger joins every change.
   int order_without_merger(const event& change) const;
+
+  // Applies `changes` from a peer (decoded, own writes removed): reports
+  // clock skew, decodes values, applies under last-write-wins.
+  std::vector<event> apply_changes(std::vector<event>& changes);
 
   // `apply` without the progress count.
   bool apply_change(event& change, std::vector<event>* events, bool keep_bytes);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,13 @@ void store_state::init(store_config config) {
   node_id = cfg.options.node_id;
   clock = hybrid_clock{cfg.options.wall_clock};
   dirty = std::make_shared<std::atomic<bool>>(false);
+  // 32 random bits: enough to tell the lives of one node id apart, and
+  // short on the wire, where every entry of a snapshot carries it.
+  std::random_device entropy;
+  std::uniform_int_distribution<uint64_t> pick{1, 0xffffffffu};
+  incarnation = pick(entropy);
+  repair_topic = wire::repair_topic(topic);
+  repair_inbox = wire::repair_inbox(topic, node_id);
 }
 
 // -- reads --------------------------------------------------------------------
@@ -123,7 +131,8 @@ caf::error store_state::seed(std::vector<write_item> items) {
     return std::move(lossy.error());
   auto timestamp = clock.issue();
   for (size_t i = 0; i < changes.size(); ++i) {
-    changes[i].version = version{timestamp, node_id, ++seq};
+    changes[i].version = version{timestamp, node_id, ++seq, incarnation};
+    applied.observe(node_id, incarnation, seq);
     apply(changes[i], nullptr, (*lossy)[i]);
   }
   publish();
@@ -226,8 +235,10 @@ store_state::commit(std::vector<event>& changes, uint64_t writes,
                     const std::vector<bool>& lossy) {
   // One timestamp for the batch, a seq per item (spec §4).
   auto timestamp = clock.issue();
-  for (auto& change : changes)
-    change.version = version{timestamp, node_id, ++seq};
+  for (auto& change : changes) {
+    change.version = version{timestamp, node_id, ++seq, incarnation};
+    applied.observe(node_id, incarnation, seq);
+  }
   write_outcome result;
   if (coalesces_broadcasts())
     for (auto& change : changes)
@@ -267,6 +278,24 @@ std::vector<event> store_state::apply_remote(const bytes& payload) {
                                  return x.version.origin == node_id;
                                }),
                 changes.end());
+  gaps.clear();
+  for (auto& x : changes) {
+    auto& v = x.version;
+    if (v.incarnation == 0 || v.seq == 0) {
+      untracked_applied = true;
+      continue;
+    }
+    if (applied.observe(v.origin, v.incarnation, v.seq)
+          == version_vector::arrival::gap
+        && std::find(gaps.begin(), gaps.end(), v.origin) == gaps.end()) {
+      detail::counters::add(cfg.counters->gaps_detected);
+      gaps.push_back(v.origin);
+    }
+  }
+  return apply_changes(changes);
+}
+
+std::vector<event> store_state::apply_changes(std::vector<event>& changes) {
   if (changes.empty())
     return {};
   auto max_skew = cfg.options.max_clock_skew.count();
@@ -304,7 +333,9 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
   // of a large topic would otherwise decode it all on every resync.)
   if (fetched_own_snapshot)
     return 0;
-  auto decoded = wire::decode_snapshot(payload.data(), payload.size());
+  std::vector<applied_writes> reflected;
+  auto decoded
+    = wire::decode_snapshot(payload.data(), payload.size(), &reflected);
   if (!decoded) {
     report(caf::make_error(ec::snapshot_failed, "cannot decode the snapshot of "
                                                   + topic + ": "
@@ -337,6 +368,8 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
     if (apply(change, sink, lossy))
       ++adopted;
   }
+  // Our state now holds the snapshot's: it reflects what the snapshot did.
+  applied.merge(reflected);
   publish();
   return adopted;
 }
@@ -371,14 +404,98 @@ uint64_t store_state::expire(const std::vector<expired_tombstone>& tombstones) {
   for (auto& x : tombstones) {
     auto* current = cfg.map->find(x.key);
     if (current != nullptr && current->tombstone()
-        && current->compare_version(x.version) == 0 && cfg.map->remove(x.key))
-      ++dropped;
+        && current->compare_version(x.version) == 0) {
+      if (current->incarnation() != 0)
+        collected.merge({{std::string{current->origin()},
+                          current->incarnation(), current->seq()}});
+      if (cfg.map->remove(x.key))
+        ++dropped;
+    }
   }
   if (dropped > 0) {
     detail::counters::add(cfg.counters->tombstones_gced, dropped);
     publish();
   }
   return dropped;
+}
+
+// -- revisions and repair -----------------------------------------------------
+
+wire::repair_message store_state::digest(bool ask) const {
+  wire::repair_message x;
+  x.kind = wire::repair_kind::digest;
+  x.from = node_id;
+  x.incarnation = incarnation;
+  x.applied = applied.entries();
+  x.ask = ask;
+  return x;
+}
+
+wire::repair_message
+store_state::answer_repair(const wire::repair_message& request) {
+  wire::repair_message x;
+  x.kind = wire::repair_kind::full;
+  x.from = node_id;
+  x.incarnation = incarnation;
+  version_vector theirs;
+  theirs.merge(request.applied);
+  // A deletion we collected and they never applied cannot be sent.
+  if (theirs.behind(collected.entries()))
+    return x;
+  // Ours before the scan: the entries we send bring them to at least it.
+  x.applied = applied.entries();
+  std::vector<event> missing;
+  size_t size = 0;
+  bool too_large = false;
+  cfg.map->for_each([&](const record& r) {
+    if (too_large || r.incarnation() == 0
+        || theirs.covers(r.origin(), r.incarnation(), r.seq()))
+      return;
+    event change;
+    change.kind = r.tombstone() ? event_kind::erase : event_kind::set;
+    change.key = r.key();
+    if (!r.tombstone())
+      change.value = encoded_value(r);
+    change.version = r.version();
+    size
+      += change.key.size() + change.value.size() + change.version.origin.size();
+    too_large = size > max_repair_bytes;
+    missing.push_back(std::move(change));
+  });
+  if (too_large)
+    return x;
+  x.kind = wire::repair_kind::answer;
+  if (!missing.empty())
+    x.changes = wire::encode_events(wire::format::msgpack, missing);
+  detail::counters::add(cfg.counters->repairs_answered);
+  detail::counters::add(cfg.counters->repair_entries_sent, missing.size());
+  return x;
+}
+
+std::vector<event>
+store_state::apply_repair(const wire::repair_message& answer) {
+  std::vector<event> result;
+  if (!answer.changes.empty()) {
+    pending_release release{*this};
+    auto& changes = pending_;
+    if (auto err = wire::decode_events(answer.changes.data(),
+                                       answer.changes.size(), changes)) {
+      report(err);
+      return {};
+    }
+    // Entries of our own life we hold already; those of an earlier life of
+    // our node id we take like anyone's.
+    changes.erase(std::remove_if(changes.begin(), changes.end(),
+                                 [this](const event& x) {
+                                   return x.version.origin == node_id
+                                          && x.version.incarnation
+                                               == incarnation;
+                                 }),
+                  changes.end());
+    result = apply_changes(changes);
+  }
+  applied.merge(answer.applied);
+  return result;
 }
 
 // -- helpers ------------------------------------------------------------------
@@ -390,6 +507,7 @@ bool store_state::apply(event& change, std::vector<event>* events,
   auto timestamp = change.version.timestamp;
   if (!apply_change(change, events, keep_bytes))
     return false;
+  ++revision;
   of_origin.newest = std::max(of_origin.newest, timestamp);
   ++of_origin.applied;
   return true;
@@ -508,6 +626,9 @@ bytes store_state::encoded_value(const record& x) const {
 
 void store_state::publish() {
   cfg.map->publish();
+  // After the map: a reader that reads the revision and then the map sees
+  // at least that state.
+  detail::counters::set(cfg.counters->revision, revision);
   detail::counters::set(cfg.counters->keys, cfg.map->live_count());
   detail::counters::set(cfg.counters->tombstones, cfg.map->tombstone_count());
 }

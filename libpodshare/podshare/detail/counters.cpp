@@ -71,6 +71,13 @@ podshare::stats counters::read() const {
   result.keys = get(keys);
   result.tombstones = get(tombstones);
   result.tombstones_gced = get(tombstones_gced);
+  result.revision = get(revision);
+  result.gaps_detected = get(gaps_detected);
+  result.repairs_requested = get(repairs_requested);
+  result.repairs_answered = get(repairs_answered);
+  result.repair_entries_sent = get(repair_entries_sent);
+  result.repair_bytes_sent = get(repair_bytes_sent);
+  result.repairs_full = get(repairs_full);
   return result;
 }
 

@@ -65,6 +65,13 @@ struct counters {
   std::atomic<uint64_t> keys{0};
   std::atomic<uint64_t> tombstones{0};
   std::atomic<uint64_t> tombstones_gced{0};
+  std::atomic<uint64_t> revision{0};
+  std::atomic<uint64_t> gaps_detected{0};
+  std::atomic<uint64_t> repairs_requested{0};
+  std::atomic<uint64_t> repairs_answered{0};
+  std::atomic<uint64_t> repair_entries_sent{0};
+  std::atomic<uint64_t> repair_bytes_sent{0};
+  std::atomic<uint64_t> repairs_full{0};
 
   /// Adds `n` to `counter` (relaxed: counters order nothing).
   static void add(std::atomic<uint64_t>& counter, uint64_t n = 1) {

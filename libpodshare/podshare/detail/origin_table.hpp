@@ -1,16 +1,21 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace podshare::detail {
 
-/// One writer's node id, shared by every entry of a replica that it wrote.
+/// One writer's node id and incarnation, shared by every entry of a replica
+/// that it wrote.
 struct interned_origin {
   std::string name;
+  uint64_t incarnation = 0;
   size_t refs = 0;
 };
 
@@ -23,8 +28,8 @@ public:
   origin_table(const origin_table&) = delete;
   origin_table& operator=(const origin_table&) = delete;
 
-  /// Returns the interned `name`, with one more reference.
-  const interned_origin* acquire(std::string_view name);
+  /// Returns the interned `name` of `incarnation`, with one more reference.
+  const interned_origin* acquire(std::string_view name, uint64_t incarnation);
 
   /// Drops a reference taken by `acquire`; the last one frees the name.
   void release(const interned_origin* origin);
@@ -33,8 +38,17 @@ public:
   size_t size() const noexcept { return table_.size(); }
 
 private:
+  using key = std::pair<std::string_view, uint64_t>;
+
+  struct key_hash {
+    size_t operator()(const key& x) const noexcept {
+      return std::hash<std::string_view>{}(x.first)
+             ^ (x.second * 0x9e3779b97f4a7c15ull);
+    }
+  };
+
   // Keys view the names they map to.
-  std::unordered_map<std::string_view, std::unique_ptr<interned_origin>> table_;
+  std::unordered_map<key, std::unique_ptr<interned_origin>, key_hash> table_;
   // The last origin acquired: a store's own writes all carry the same one.
   interned_origin* last_ = nullptr;
 };

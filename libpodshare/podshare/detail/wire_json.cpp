@@ -89,6 +89,8 @@ caf::error read_version(const json& obj, version& out) {
     return err;
   if (auto err = read_timestamp(obj, out.timestamp))
     return err;
+  if (auto err = read_uint(obj, "inc", out.incarnation))
+    return err;
   return read_uint(obj, "seq", out.seq);
 }
 
@@ -123,6 +125,9 @@ ordered_json encode_event(const event& x) {
   obj["origin"] = x.version.origin;
   obj["timestamp"] = format_rfc3339(x.version.timestamp);
   obj["seq"] = x.version.seq;
+  // Ours alone: the Go podshare ignores fields it does not know.
+  if (x.version.incarnation != 0)
+    obj["inc"] = x.version.incarnation;
   return obj;
 }
 

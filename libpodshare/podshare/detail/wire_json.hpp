@@ -41,21 +41,19 @@ bytes encode_json_events(const std::vector<event>& changes);
 caf::expected<std::vector<event>> decode_json_events(const uint8_t* data,
                                                      size_t size);
 
-/// Encodes a snapshot object, entries in the given order.
-/// @pre Every key occurs once.
-bytes encode_json_snapshot(const std::vector<wire::entry_view>& entries);
-
-/// Writes a snapshot object an entry at a time, the same bytes as
-/// `encode_json_snapshot`: `begin`, `add` per entry (`first` for the first
-/// one), `end`.
+/// Writes a snapshot object an entry at a time: `begin`, `add` per entry
+/// (`first` for the first one), `end` (with the version vector as `vv`
+/// after the entries, unless empty).
 void begin_json_snapshot(bytes& out);
 void add_json_snapshot_entry(bytes& out, const wire::entry_view& x, bool first);
-void end_json_snapshot(bytes& out);
+void end_json_snapshot(bytes& out, const std::vector<applied_writes>& applied);
 
 /// Decodes a JSON snapshot object without building a document: entries in
 /// the order of the text; of a key that occurs twice, the last counts (in
 /// the place of the first), as of a field that occurs twice in an entry.
-caf::expected<std::vector<event>> decode_json_snapshot(const uint8_t* data,
-                                                       size_t size);
+/// Its `vv` goes to `applied`.
+caf::expected<std::vector<event>>
+decode_json_snapshot(const uint8_t* data, size_t size,
+                     std::vector<applied_writes>& applied);
 
 } // namespace podshare::detail

@@ -77,6 +77,7 @@ struct entry_fields {
   field origin;
   field timestamp;
   field seq;
+  field inc;
 
   field* named(std::string_view name) {
     if (name == "tombstone")
@@ -89,6 +90,8 @@ struct entry_fields {
       return &timestamp;
     if (name == "seq")
       return &seq;
+    if (name == "inc")
+      return &inc;
     return nullptr;
   }
 };
@@ -139,6 +142,8 @@ caf::error to_event(entry_fields& in, event& out) {
   if (!ns)
     return fail_field("timestamp", "is not an RFC 3339 time");
   out.version.timestamp = *ns;
+  if (auto err = read_uint(in.inc, "inc", out.version.incarnation))
+    return err;
   return read_uint(in.seq, "seq", out.version.seq);
 }
 
@@ -202,6 +207,8 @@ public:
           target_ = version_field;
         else if (val == "entries")
           target_ = entries_field;
+        else if (val == "vv")
+          target_ = vv_field;
         break;
       case 2:
         if (in_entries_)
@@ -225,7 +232,8 @@ public:
     return false;
   }
 
-  caf::expected<std::vector<event>> result() {
+  caf::expected<std::vector<event>>
+  result(std::vector<applied_writes>& applied) {
     if (error_)
       return std::move(error_);
     if (!top_is_object_)
@@ -240,6 +248,9 @@ public:
     }
     if (entries_ == entries_state::absent)
       return fail_field("entries", "is missing");
+    if (vv_bad_)
+      return fail_field("vv", "is not a list of [origin, inc, seq]");
+    applied = std::move(vv_);
     std::vector<event> out;
     if (entries_ == entries_state::null)
       return out;
@@ -260,7 +271,7 @@ public:
   }
 
 private:
-  enum top_field { none, version_field, entries_field };
+  enum top_field { none, version_field, entries_field, vv_field };
   enum class entries_state { absent, null, not_object, object };
 
   // A scalar value at the current position: records what the snapshot
@@ -268,6 +279,15 @@ private:
   field* scalar(field::kind type) {
     if (depth_ == 0)
       return nullptr; // the whole document: not an object
+    if (depth_ == 1 && target_ == vv_field) {
+      vv_.clear();
+      vv_bad_ = type != field::kind::null;
+      return nullptr;
+    }
+    if (in_vv_) {
+      vv_scalar(type);
+      return depth_ == 3 && !vv_bad_ ? &vv_item_[vv_filled_ - 1] : nullptr;
+    }
     if (depth_ == 1) {
       if (target_ == version_field) {
         version_ = field{};
@@ -292,6 +312,11 @@ private:
   }
 
   bool open(bool object) {
+    if (in_vv_ || (depth_ == 1 && target_ == vv_field)) {
+      vv_open(object);
+      ++depth_;
+      return true;
+    }
     if (depth_ == 0) {
       top_is_object_ = object;
     } else if (depth_ == 1 && target_ == version_field) {
@@ -318,6 +343,10 @@ private:
 
   bool close() {
     --depth_;
+    if (in_vv_) {
+      vv_close();
+      return true;
+    }
     if (depth_ == 2 && in_entry_) {
       in_entry_ = false;
       read_entry x;
@@ -328,6 +357,43 @@ private:
       in_entries_ = false;
     }
     return true;
+  }
+
+  // -- the version vector: [[origin, inc, seq], ...] ---------------------
+
+  void vv_open(bool object) {
+    if (depth_ == 1) { // a later "vv" replaces an earlier one
+      in_vv_ = true;
+      vv_.clear();
+      vv_bad_ = object;
+    } else if (depth_ == 2 && !object) {
+      vv_filled_ = 0;
+    } else {
+      vv_bad_ = true;
+    }
+  }
+
+  void vv_scalar(field::kind type) {
+    if (depth_ != 3 || vv_filled_ == 3) {
+      vv_bad_ = true;
+      return;
+    }
+    vv_item_[vv_filled_] = field{};
+    vv_item_[vv_filled_++].type = type;
+  }
+
+  void vv_close() {
+    if (depth_ == 1) {
+      in_vv_ = false;
+    } else if (depth_ == 2 && !vv_bad_) {
+      auto& f = vv_item_;
+      if (vv_filled_ != 3 || f[0].type != field::kind::string
+          || f[1].type != field::kind::unsigned_int
+          || f[2].type != field::kind::unsigned_int)
+        vv_bad_ = true;
+      else
+        vv_.push_back({std::move(f[0].text), f[1].number, f[2].number});
+    }
   }
 
   // A later "entries" replaces an earlier one, as in a parsed document.
@@ -374,6 +440,11 @@ private:
   // index can view their keys.
   std::deque<read_entry> read_;
   std::unordered_map<std::string_view, size_t> slots_;
+  bool in_vv_ = false;
+  bool vv_bad_ = false;
+  field vv_item_[3];
+  size_t vv_filled_ = 0;
+  std::vector<applied_writes> vv_;
   caf::error error_;
 };
 
@@ -406,27 +477,36 @@ void add_json_snapshot_entry(bytes& out, const wire::entry_view& x,
     append(out, R"(,"tombstone":true)");
   append(out, R"(,"seq":)");
   append(out, std::to_string(x.seq));
+  if (x.incarnation != 0) {
+    append(out, R"(,"inc":)");
+    append(out, std::to_string(x.incarnation));
+  }
   out.push_back('}');
 }
 
-void end_json_snapshot(bytes& out) {
-  append(out, "}}");
-}
-
-bytes encode_json_snapshot(const std::vector<wire::entry_view>& entries) {
-  bytes out;
-  begin_json_snapshot(out);
-  bool first = true;
-  for (const auto& x : entries) {
-    add_json_snapshot_entry(out, x, first);
-    first = false;
+void end_json_snapshot(bytes& out, const std::vector<applied_writes>& applied) {
+  out.push_back('}');
+  if (!applied.empty()) {
+    append(out, R"(,"vv":[)");
+    for (size_t i = 0; i < applied.size(); ++i) {
+      if (i > 0)
+        out.push_back(',');
+      out.push_back('[');
+      append_string(out, applied[i].origin);
+      out.push_back(',');
+      append(out, std::to_string(applied[i].incarnation));
+      out.push_back(',');
+      append(out, std::to_string(applied[i].seq));
+      out.push_back(']');
+    }
+    out.push_back(']');
   }
-  end_json_snapshot(out);
-  return out;
+  out.push_back('}');
 }
 
-caf::expected<std::vector<event>> decode_json_snapshot(const uint8_t* data,
-                                                       size_t size) {
+caf::expected<std::vector<event>>
+decode_json_snapshot(const uint8_t* data, size_t size,
+                     std::vector<applied_writes>& applied) {
   if (!depth_within_limit(data, size))
     return fail("JSON nested too deeply");
   snapshot_reader reader;
@@ -436,7 +516,7 @@ caf::expected<std::vector<event>> decode_json_snapshot(const uint8_t* data,
     // The SAX parser reports through `parse_error`; this is for the rest.
     return fail(std::string{ex.what()}.substr(0, 160));
   }
-  return reader.result();
+  return reader.result(applied);
 }
 
 } // namespace podshare::detail

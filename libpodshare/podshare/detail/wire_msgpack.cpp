@@ -30,14 +30,16 @@ struct fields {
     origin,
     timestamp,
     seq,
+    inc,
     tombstone,
     entries,
+    vv,
     count
   };
 
   static constexpr const char* names[count]
-    = {"v",         "kind", "key",       "value",  "origin",
-       "timestamp", "seq",  "tombstone", "entries"};
+    = {"v",   "kind", "key",       "value",   "origin", "timestamp",
+       "seq", "inc",  "tombstone", "entries", "vv"};
 
   const msgpack::object* values[count] = {};
   bool present[count] = {};
@@ -104,6 +106,8 @@ struct fields {
       return err;
     if (auto err = read_timestamp(out.timestamp))
       return err;
+    if (auto err = read_uint(inc, out.incarnation))
+      return err;
     return read_uint(seq, out.seq);
   }
 
@@ -150,24 +154,33 @@ void pack_bin(packer& pk, const bytes& x) {
                    static_cast<uint32_t>(x.size()));
 }
 
+// The fields `pack_version` writes.
+uint32_t version_fields(uint64_t incarnation) {
+  return incarnation != 0 ? 4 : 3;
+}
+
 // Field order does not matter in a map; this one mirrors the JSON event.
 void pack_version(packer& pk, int64_t timestamp, std::string_view origin,
-                  uint64_t seq) {
+                  uint64_t seq, uint64_t incarnation) {
   pack_str(pk, "origin");
   pack_str(pk, origin);
   pack_str(pk, "timestamp");
   pk.pack_int64(timestamp);
   pack_str(pk, "seq");
   pk.pack_uint64(seq);
+  if (incarnation != 0) {
+    pack_str(pk, "inc");
+    pk.pack_uint64(incarnation);
+  }
 }
 
 void pack_version(packer& pk, const version& x) {
-  pack_version(pk, x.timestamp, x.origin, x.seq);
+  pack_version(pk, x.timestamp, x.origin, x.seq, x.incarnation);
 }
 
 void pack_event(packer& pk, const event& x) {
   bool has_value = x.kind == event_kind::set;
-  pk.pack_map(has_value ? 7 : 6);
+  pk.pack_map((has_value ? 4 : 3) + version_fields(x.version.incarnation));
   pack_str(pk, "v");
   pk.pack_uint64(wire::protocol_version);
   pack_str(pk, "kind");
@@ -328,7 +341,7 @@ size_t begin_msgpack_snapshot(bytes& buf) {
 void add_msgpack_snapshot_entry(bytes& buf, const wire::entry_view& x) {
   pack_into(buf, [&](packer& pk) {
     pack_str(pk, x.key);
-    pk.pack_map(4);
+    pk.pack_map(1 + version_fields(x.incarnation));
     if (x.tombstone()) {
       pack_str(pk, "tombstone");
       pk.pack_true();
@@ -336,34 +349,59 @@ void add_msgpack_snapshot_entry(bytes& buf, const wire::entry_view& x) {
       pack_str(pk, "value");
       pack_bin(pk, *x.value);
     }
-    pack_version(pk, x.timestamp, x.origin, x.seq);
+    pack_version(pk, x.timestamp, x.origin, x.seq, x.incarnation);
   });
 }
 
-void end_msgpack_snapshot(bytes& buf, size_t count_at, size_t count) {
+void end_msgpack_snapshot(bytes& buf, size_t count_at, size_t count,
+                          const std::vector<applied_writes>& applied) {
   auto n = static_cast<uint32_t>(count);
   for (int i = 0; i < 4; ++i)
     buf[count_at + static_cast<size_t>(i)]
       = static_cast<uint8_t>(n >> (24 - 8 * i));
+  if (applied.empty())
+    return;
+  buf[0] = 0x83; // the root fixmap `begin` wrote gains "vv"
+  pack_into(buf, [&](packer& pk) {
+    pack_str(pk, "vv");
+    pack_msgpack_applied(pk, applied);
+  });
 }
 
-bytes encode_msgpack_snapshot(const std::vector<wire::entry_view>& entries) {
-  // Sized up front: growing a buffer of megabytes copies it again and again.
-  size_t estimate = 32;
-  for (const auto& x : entries)
-    estimate += x.key.size() + (x.tombstone() ? 0 : x.value->size())
-                + x.origin.size() + entry_overhead;
-  bytes buf;
-  buf.reserve(estimate);
-  auto count_at = begin_msgpack_snapshot(buf);
-  for (const auto& x : entries)
-    add_msgpack_snapshot_entry(buf, x);
-  end_msgpack_snapshot(buf, count_at, entries.size());
-  return buf;
+void pack_msgpack_applied(packer& pk,
+                          const std::vector<applied_writes>& applied) {
+  pk.pack_array(static_cast<uint32_t>(applied.size()));
+  for (const auto& x : applied) {
+    pk.pack_array(3);
+    pack_str(pk, x.origin);
+    pk.pack_uint64(x.incarnation);
+    pk.pack_uint64(x.seq);
+  }
 }
 
-caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
-                                                          size_t size) {
+caf::error read_msgpack_applied(const msgpack::object& x, const char* name,
+                                std::vector<applied_writes>& out) {
+  out.clear();
+  if (x.type != msgpack::type::ARRAY)
+    return fail_field(name, "is not a list of [origin, inc, seq]");
+  out.reserve(x.via.array.size);
+  for (uint32_t i = 0; i < x.via.array.size; ++i) {
+    const auto& item = x.via.array.ptr[i];
+    if (item.type != msgpack::type::ARRAY || item.via.array.size != 3
+        || item.via.array.ptr[0].type != msgpack::type::STR
+        || item.via.array.ptr[1].type != msgpack::type::POSITIVE_INTEGER
+        || item.via.array.ptr[2].type != msgpack::type::POSITIVE_INTEGER)
+      return fail_field(name, "is not a list of [origin, inc, seq]");
+    const auto* f = item.via.array.ptr;
+    out.push_back({std::string{f[0].via.str.ptr, f[0].via.str.size},
+                   f[1].via.u64, f[2].via.u64});
+  }
+  return {};
+}
+
+caf::expected<std::vector<event>>
+decode_msgpack_snapshot(const uint8_t* data, size_t size,
+                        std::vector<applied_writes>& applied) {
   zone_lease zone{4 * size + 256};
   msgpack::object obj;
   if (auto err = unpack_whole(data, size, zone.get(), obj))
@@ -375,6 +413,9 @@ caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
     return err;
   if (!root.present[fields::entries])
     return fail_field("entries", "is missing");
+  if (auto vv = root.values[fields::vv])
+    if (auto err = read_msgpack_applied(*vv, "vv", applied))
+      return err;
   std::vector<event> result;
   if (auto entries = root.values[fields::entries]) {
     if (entries->type != msgpack::type::MAP)

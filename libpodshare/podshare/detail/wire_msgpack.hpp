@@ -130,6 +130,15 @@ void begin_msgpack_batch(bytes& buf);
 /// `buf`, which now holds `count` event maps after it.
 void end_msgpack_batch(bytes& buf, uint32_t count);
 
+/// Packs a version vector as an array of [origin, incarnation, seq].
+void pack_msgpack_applied(msgpack::packer<bytes_writer>& pk,
+                          const std::vector<applied_writes>& applied);
+
+/// Reads what `pack_msgpack_applied` packs; `name` is the field's name in
+/// errors.
+caf::error read_msgpack_applied(const msgpack::object& x, const char* name,
+                                std::vector<applied_writes>& out);
+
 /// Decodes a msgpack event map or batch array, appending to `out`; on
 /// failure `out` may hold some of the events.
 caf::error decode_msgpack_events(const uint8_t* data, size_t size,
@@ -142,17 +151,16 @@ size_t begin_msgpack_snapshot(bytes& buf);
 /// Appends one entry to a snapshot begun in `buf`.
 void add_msgpack_snapshot_entry(bytes& buf, const wire::entry_view& x);
 
-/// Writes the entry count of a snapshot begun in `buf` at `count_at`.
-void end_msgpack_snapshot(bytes& buf, size_t count_at, size_t count);
+/// Writes the entry count of a snapshot begun in `buf` at `count_at`, and
+/// `applied` as its `vv` field unless empty.
+void end_msgpack_snapshot(bytes& buf, size_t count_at, size_t count,
+                          const std::vector<applied_writes>& applied);
 
-/// Encodes a snapshot map, entries in the given order.
-/// @pre Every key occurs once.
-bytes encode_msgpack_snapshot(const std::vector<wire::entry_view>& entries);
-
-/// Decodes a msgpack snapshot map, entries in the order of the message. A
-/// key that occurs twice comes out twice: the store's last-write-wins picks
-/// the winner when it applies them.
-caf::expected<std::vector<event>> decode_msgpack_snapshot(const uint8_t* data,
-                                                          size_t size);
+/// Decodes a msgpack snapshot map, entries in the order of the message, its
+/// `vv` into `applied`. A key that occurs twice comes out twice: the
+/// store's last-write-wins picks the winner when it applies them.
+caf::expected<std::vector<event>>
+decode_msgpack_snapshot(const uint8_t* data, size_t size,
+                        std::vector<applied_writes>& applied);
 
 } // namespace podshare::detail

@@ -28,6 +28,8 @@ void add_p2p_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<write_item>("podshare::write_item");
   cfg.add_message_type<stats>("podshare::stats");
   cfg.add_message_type<origin_progress>("podshare::origin_progress");
+  cfg.add_message_type<applied_writes>("podshare::applied_writes");
+  cfg.add_message_type<write_token>("podshare::write_token");
   cfg.add_message_type<peer_status>("podshare::peer_status");
   cfg.add_message_type<transport_status>("podshare::transport_status");
   cfg.add_message_type<watch_filter>("podshare::watch_filter");
