@@ -48,10 +48,14 @@ outcome get(const json_store& s, const std::string& key, std::ostream& out) {
   return outcome::ok();
 }
 
-outcome set(json_store& s, const std::string& key,
-            const nlohmann::json& value) {
+outcome set(json_store& s, const std::string& key, const nlohmann::json& value,
+            std::ostream* token_out) {
   auto res = s.set(key, value);
-  return res ? outcome::ok() : failure(res.error());
+  if (!res)
+    return failure(res.error());
+  if (token_out != nullptr)
+    *token_out << to_string(podshare::token_of(*res)) << '\n';
+  return outcome::ok();
 }
 
 outcome del(json_store& s, const std::string& key) {

@@ -34,8 +34,10 @@ std::optional<nlohmann::json> parse_value(const std::string& text,
 /// none.
 outcome get(const json_store& s, const std::string& key, std::ostream& out);
 
-/// Writes `value` under `key`.
-outcome set(json_store& s, const std::string& key, const nlohmann::json& value);
+/// Writes `value` under `key`; prints the write token to `token_out`, if
+/// given, for `--wait-for` on another pod.
+outcome set(json_store& s, const std::string& key, const nlohmann::json& value,
+            std::ostream* token_out = nullptr);
 
 /// Deletes `key`.
 outcome del(json_store& s, const std::string& key);

@@ -50,6 +50,8 @@ struct cli {
   std::string value_text;
   nlohmann::json value;
   bool tombstones = false;
+  bool print_token = false;
+  std::optional<podshare::write_token> wait_for;
   std::string watch_key;
   std::string watch_prefix;
   std::optional<uint64_t> count;
@@ -79,10 +81,15 @@ caf::timespan timeout_of(const cli& x) {
 /// Runs the chosen command on an open store.
 outcome dispatch(const CLI::App& cmd, const cli& args, json_store& s) {
   auto name = cmd.get_name();
+  if (args.wait_for) {
+    if (auto err = s.wait_for(*args.wait_for, timeout_of(args)))
+      return failure(err);
+  }
   if (name == "get")
     return get(s, args.key, std::cout);
   if (name == "set")
-    return set(s, args.key, args.value);
+    return set(s, args.key, args.value,
+               args.print_token ? &std::cout : nullptr);
   if (name == "del")
     return del(s, args.key);
   if (name == "keys")
@@ -268,13 +275,30 @@ void declare(CLI::App& app, cli& args) {
                                         "applied and handed to the transport");
   set->add_option("KEY", args.key)->required();
   set->add_option("JSON", args.value_text)->required();
+  set->add_flag("--print-token", args.print_token,
+                "print the write's token, for --wait-for on another pod");
   auto* del = app.add_subcommand("del", "delete a key");
   del->add_option("KEY", args.key)->required();
-  app.add_subcommand("keys", "print the live keys, sorted, one a line");
+  auto* keys
+    = app.add_subcommand("keys", "print the live keys, sorted, one a line");
   auto* dump = app.add_subcommand(
     "dump", "print one JSON object: key -> {value, timestamp, origin, seq}");
   dump->add_flag("--tombstones", args.tombstones,
                  "include deleted keys (\"tombstone\": true)");
+  for (auto* reader : {get, keys, dump})
+    reader
+      ->add_option_function<std::string>(
+        "--wait-for",
+        [&args](const std::string& text) {
+          auto token = podshare::parse_write_token(text);
+          if (!token)
+            throw CLI::ValidationError("--wait-for",
+                                       podshare::describe(token.error()));
+          args.wait_for = std::move(*token);
+        },
+        "read once this pod has applied the write of TOKEN (set "
+        "--print-token), waiting up to --timeout")
+      ->type_name("TOKEN");
   auto* watch = app.add_subcommand(
     "watch", "print one JSON line per event: "
              "{\"kind\",\"key\",\"value\",\"origin\",\"timestamp\"}");

@@ -47,6 +47,21 @@ run 0 "${r[@]}" dump --tombstones &&
     grep -q '"seq":' "$dir/out" && grep -q '"origin":' "$dir/out" ||
     fail "dump printed $(cat "$dir/out")"; }
 
+# Read-your-writes across processes: set prints its write's token, and a
+# get in another process reads once it has applied that write (here from
+# the version vector of the snapshot the setter left). A token no pod wrote
+# times out (exit 4); a malformed one is a usage error.
+run 0 "${r[@]}" set o/3 '{"item":"ink"}' --print-token
+token=$(cat "$dir/out")
+[[ $token =~ ^[0-9]+\.[0-9]+\..+$ ]] || fail "set --print-token printed '$token'"
+run 0 "${r[@]}" get o/3 --wait-for "$token" &&
+  { [[ $(cat "$dir/out") == '{"item":"ink"}' ]] || fail "get printed $(cat "$dir/out")"; }
+run 0 "${r[@]}" keys --wait-for "$token" &&
+  { [[ $(cat "$dir/out") == $'o/2\no/3\nx/1' ]] || fail "keys printed $(cat "$dir/out")"; }
+run 4 "${r[@]}" --timeout 1 get o/3 --wait-for "1.999999.nobody"
+run 2 "${r[@]}" get o/3 --wait-for "not-a-token" &&
+  { grep -q 'INCARNATION.SEQ.ORIGIN' "$dir/err" || fail "get said $(cat "$dir/err")"; }
+
 # load replays the watch's lines into another topic: o/2 set, o/1 deleted.
 # A file with one bad line writes nothing, and says which line.
 l=(--redis "$url" --topic replay)

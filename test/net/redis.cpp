@@ -36,6 +36,7 @@
 #include <sstream>
 #include <vector>
 #include <thread>
+#include <unordered_map>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -626,6 +627,111 @@ CAF_TEST(a set and a delete replicate between two processes) {
   CAF_CHECK(s.set("done", "1"));
   int status = -1;
   ::waitpid(pid, &status, 0);
+  CAF_CHECK(WIFEXITED(status));
+  CAF_CHECK_EQUAL(WEXITSTATUS(status), 0);
+}
+
+CAF_TEST(a pod cut off for a burst is repaired by difference) {
+  // The ids of the connections subscribed to something.
+  plain_client client{server.port()};
+  auto subscribers = [&] {
+    std::set<std::string> ids;
+    std::istringstream in{client.run({"CLIENT", "LIST", "TYPE", "pubsub"})};
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("id=", 0) == 0)
+        ids.insert(line.substr(3, line.find(' ') - 3));
+    return ids;
+  };
+  auto a = open("a", connect());
+  auto before = subscribers();
+  // b reconnects slowly, so that the burst falls into its absence.
+  auto slow = redis_opts();
+  slow.reconnect_min = 500ms;
+  slow.reconnect_max = 500ms;
+  auto b = open("b", connect(slow));
+  std::set<std::string> b_ids;
+  for (auto& id : subscribers())
+    if (before.count(id) == 0)
+      b_ids.insert(id);
+  CAF_REQUIRE_EQUAL(b_ids.size(), 1u);
+  std::unordered_map<std::string, std::string> many;
+  for (int i = 0; i < 2000; ++i)
+    many.emplace("key" + std::to_string(i), "v");
+  CAF_REQUIRE(a.set_many(many));
+  CAF_REQUIRE(eventually([&] { return b.stats().keys == 2000; }));
+  CAF_CHECK_EQUAL(client.run({"CLIENT", "KILL", "ID", *b_ids.begin()}), "1");
+  for (int i = 0; i < 20; ++i)
+    CAF_CHECK(a.set("burst" + std::to_string(i), "x"));
+  CAF_CHECK(eventually([&] { return b.stats().keys == 2020; }));
+  auto sa = a.stats();
+  auto sb = b.stats();
+  CAF_MESSAGE("b asked " << sb.repairs_requested << " times; a sent "
+                         << sa.repair_entries_sent << " entries, "
+                         << sa.repair_bytes_sent << " bytes");
+  // The burst, not the map: no snapshot loaded, about 20 entries moved.
+  CAF_CHECK_EQUAL(sb.repairs_full, 0u);
+  CAF_CHECK_GREATER_OR_EQUAL(sb.repairs_requested, 1u);
+  CAF_CHECK_GREATER_OR_EQUAL(sa.repair_entries_sent, 1u);
+  CAF_CHECK_LESS_OR_EQUAL(sa.repair_entries_sent, 20u);
+}
+
+CAF_TEST(a write waited for in another process is read there 1000 times) {
+  auto s = open("parent", connect());
+  int to_child[2];
+  int from_child[2];
+  CAF_REQUIRE(::pipe(to_child) == 0 && ::pipe(from_child) == 0);
+  auto pid = ::fork();
+  if (pid == 0) {
+    ::dup2(to_child[0], 0);
+    ::dup2(from_child[1], 1);
+    ::close(to_child[1]);
+    ::close(from_child[0]);
+    auto port = std::to_string(server.port());
+    ::execl(PODSHARE_REDIS_POD, PODSHARE_REDIS_POD, port.c_str(), "t",
+            "wait-for", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(to_child[0]);
+  ::close(from_child[1]);
+  auto* out = ::fdopen(to_child[1], "w");
+  auto* in = ::fdopen(from_child[0], "r");
+  auto read_line = [in] {
+    char buf[256];
+    if (std::fgets(buf, sizeof(buf), in) == nullptr)
+      return std::string{"(eof)"};
+    std::string line{buf};
+    if (!line.empty() && line.back() == '\n')
+      line.pop_back();
+    return line;
+  };
+  CAF_REQUIRE_EQUAL(read_line(), "ready");
+  auto first = s.set("k", "first");
+  CAF_REQUIRE(first);
+  auto next = token_of(*first);
+  int ok = 0;
+  std::string first_failure;
+  for (int i = 0; i < 1000; ++i) {
+    auto value = "v" + std::to_string(i);
+    // The child hears of the write before it is made (its token is the
+    // next seq): a read that did not wait would see the older value.
+    ++next.seq;
+    std::fprintf(out, "k %s %s\n", to_string(next).c_str(), value.c_str());
+    std::fflush(out);
+    auto written = s.set("k", value);
+    CAF_REQUIRE(written);
+    CAF_REQUIRE(token_of(*written) == next);
+    auto answer = read_line();
+    if (answer == "ok")
+      ++ok;
+    else if (first_failure.empty())
+      first_failure = std::to_string(i) + ": " + answer;
+  }
+  CAF_CHECK_EQUAL(ok, 1000);
+  CAF_CHECK_EQUAL(first_failure, "");
+  std::fclose(out);
+  int status = -1;
+  ::waitpid(pid, &status, 0);
+  std::fclose(in);
   CAF_CHECK(WIFEXITED(status));
   CAF_CHECK_EQUAL(WEXITSTATUS(status), 0);
 }
