@@ -2,6 +2,7 @@
 
 #include "podshare/error.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace podshare {
@@ -118,11 +119,10 @@ bool version_vector::merge(const std::vector<applied_writes>& xs) {
 }
 
 bool version_vector::behind(const std::vector<applied_writes>& xs) const {
-  for (auto& w : xs)
-    if (w.incarnation != 0 && w.seq > 0
-        && !covers(w.origin, w.incarnation, w.seq))
-      return true;
-  return false;
+  return std::any_of(xs.begin(), xs.end(), [this](const applied_writes& w) {
+    return w.incarnation != 0 && w.seq > 0
+           && !covers(w.origin, w.incarnation, w.seq);
+  });
 }
 
 std::vector<applied_writes> version_vector::entries() const {

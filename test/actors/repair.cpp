@@ -29,6 +29,7 @@ struct fixture : fault_fixture {
   caf::expected<std::vector<version>>
   set_keys(const store_handle& s, const std::string& prefix, int n) {
     std::vector<write_item> items;
+    items.reserve(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i)
       items.push_back(write_item{prefix + std::to_string(i),
                                  encode("v" + std::to_string(i)), nullptr});
@@ -36,7 +37,7 @@ struct fixture : fault_fixture {
                                       std::move(items));
   }
 
-  stats stats_of(const store_handle& s) { return s.counters->read(); }
+  static stats stats_of(const store_handle& s) { return s.counters->read(); }
 
   std::vector<applied_writes> applied(const store_handle& s) {
     auto res = call<std::vector<applied_writes>>(s.actor, applied_atom::value);

@@ -178,6 +178,40 @@ CAF_TEST(a partition and its heal converge with no application call) {
   CAF_CHECK_EQUAL(sa.snapshot(), sb.snapshot());
 }
 
+CAF_TEST(a partition healed after 10 writes moves about 10 entries) {
+  pod a{named("a")};
+  pod b{named("b", {a.endpoint()})};
+  CAF_REQUIRE(a.ok() && b.ok());
+  CAF_REQUIRE(
+    wait_until([&] { return a.connected_to("b") && b.connected_to("a"); }));
+  auto& sa = a.open("t");
+  auto& sb = b.open("t");
+  constexpr size_t keys = 100000;
+  std::unordered_map<std::string, std::string> batch;
+  for (size_t i = 0; i < keys; ++i) {
+    batch.emplace("key" + std::to_string(i), "v");
+    if (batch.size() == 5000) {
+      CAF_REQUIRE(sa.set_many(batch));
+      batch.clear();
+    }
+  }
+  CAF_REQUIRE(wait_until([&] { return sb.stats().keys == keys; }));
+  CAF_CHECK_EQUAL(a.remove_peer(b.endpoint()), caf::error{});
+  CAF_CHECK_EQUAL(b.remove_peer(a.endpoint()), caf::error{});
+  CAF_REQUIRE(
+    wait_until([&] { return a.connected().empty() && b.connected().empty(); }));
+  for (int i = 0; i < 10; ++i)
+    CAF_CHECK(sa.set("missed" + std::to_string(i), "m"));
+  CAF_CHECK_EQUAL(a.add_peer(b.endpoint()), caf::error{});
+  CAF_CHECK(wait_until([&] { return sb.stats().keys == keys + 10; }));
+  auto sent = sa.stats().repair_entries_sent;
+  CAF_MESSAGE("a sent " << sent << " entries, " << sa.stats().repair_bytes_sent
+                        << " bytes");
+  CAF_CHECK_GREATER_OR_EQUAL(sent, 10u);
+  CAF_CHECK_LESS_OR_EQUAL(sent, 12u);
+  CAF_CHECK_EQUAL(sb.stats().repairs_full, 0u);
+}
+
 CAF_TEST(sync_peers reconciles a changing set) {
   pod a{named("a")};
   pod b{named("b")};

@@ -16,7 +16,7 @@ namespace {
 // received it: unicast where the transport can (p2p, Redis), a publish on
 // the inbox topic where it cannot.
 void send_to(store_pointer self, const std::string& peer, bytes payload,
-             std::function<void(uint64_t)> then) {
+             const std::function<void(uint64_t)>& then) {
   auto& st = self->state;
   auto topic = wire::repair_inbox(st.topic, peer);
   auto timeout = st.cfg.options.transport_timeout;

@@ -43,7 +43,7 @@ void dispatch(self_pointer self, std::vector<event> events) {
 }
 
 void refresh(self_pointer self,
-             std::function<void(caf::expected<uint64_t>)> done) {
+             const std::function<void(caf::expected<uint64_t>)>& done) {
   auto& st = self->state;
   self
     ->request(st.cfg.transport, st.cfg.options.transport_timeout,

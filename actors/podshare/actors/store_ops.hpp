@@ -21,7 +21,7 @@ void dispatch(store_pointer self, std::vector<event> events);
 /// Merges the transport's snapshot and tells `done` how many entries it
 /// adopted; adopted entries reach watchers as events.
 void refresh(store_pointer self,
-             std::function<void(caf::expected<uint64_t>)> done);
+             const std::function<void(caf::expected<uint64_t>)>& done);
 
 /// After a resync: republishes our writes whose broadcast failed and
 /// persists the snapshot, unless nothing changed since we stored ours and
