@@ -10,12 +10,14 @@ namespace podshare::testing {
 transport_actor spawn_fault_transport(caf::actor_system& sys,
                                       transport_actor inner,
                                       std::shared_ptr<faults> switches) {
-  // An inbox too, as the memory transport behind it: the repair protocol
-  // sends its requests and answers there.
-  using faulty_actor = transport_actor::extend_with<transport_inbox_actor>;
+  // An inbox and a snapshot probe too, as the memory transport behind it:
+  // the repair protocol and a resync use them.
+  using faulty_actor = transport_actor::extend_with<
+    transport_inbox_actor>::extend_with<transport_snapshot_probe_actor>;
   auto inner_inbox = caf::actor_cast<transport_inbox_actor>(inner);
+  auto inner_probe = caf::actor_cast<transport_snapshot_probe_actor>(inner);
   auto faulty
-    = sys.spawn([inner, inner_inbox, switches](
+    = sys.spawn([inner, inner_inbox, inner_probe, switches](
                   faulty_actor::pointer self) -> faulty_actor::behavior_type {
         auto injected = [](const char* what) {
           return caf::make_error(ec::transport_failed, what);
@@ -68,6 +70,10 @@ transport_actor spawn_fault_transport(caf::actor_system& sys,
           [=](inbox_atom, std::string& topic, bytes& payload) {
             return self->delegate(inner_inbox, inbox_atom::value,
                                   std::move(topic), std::move(payload));
+          },
+          [=](has_snap_atom, std::string& topic) {
+            return self->delegate(inner_probe, has_snap_atom::value,
+                                  std::move(topic));
           },
         };
       });

@@ -47,6 +47,7 @@ using erase_many_atom = caf::atom_constant<caf::atom("erase_many")>;
 using event_atom = caf::atom_constant<caf::atom("event")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using fetch_snap_atom = caf::atom_constant<caf::atom("fetch_snap")>;
+using has_snap_atom = caf::atom_constant<caf::atom("has_snap")>;
 using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
 using late_atom = caf::atom_constant<caf::atom("late")>;
 using next_atom = caf::atom_constant<caf::atom("next")>;
@@ -141,6 +142,18 @@ using transport_status_actor = caf::typed_actor<
 using transport_sync_actor = caf::typed_actor<
   // Waits until what was published before has been acknowledged.
   caf::replies_to<sync_atom>::with<ok_atom>>;
+
+/// A transport that tells whether it holds a stored snapshot of a topic,
+/// without sending it: how a store learns after a resync that a restarted
+/// Redis lost the snapshot. Every podshare transport is one; a store whose
+/// transport is not persists its snapshot after every resync.
+///
+/// ~~~
+/// has_snap(topic) -> bool
+/// ~~~
+using transport_snapshot_probe_actor = caf::typed_actor<
+  // Whether a snapshot of `topic` is stored.
+  caf::replies_to<has_snap_atom, std::string>::with<bool>>;
 
 /// A transport that delivers to an inbox: a topic meant to have one
 /// subscriber, such as a callreply pod's. Every podshare transport is one

@@ -65,10 +65,11 @@ version_vector::arrival version_vector::observe(std::string_view origin,
     absorb(x);
     return arrival::in_order;
   }
-  if (x.early.empty())
+  bool opens = x.early.empty();
+  if (opens)
     ++holes_;
   x.early.insert(seq);
-  return arrival::gap;
+  return opens ? arrival::gap : arrival::early;
 }
 
 void version_vector::absorb(track& x) {

@@ -77,9 +77,20 @@ public:
     in_order,
     /// Applied before (or covered by a merge).
     duplicate,
-    /// Beyond the next expected seq: something before it is missing.
+    /// Beyond the next expected seq, opening a hole: something before it
+    /// is missing. Reported once per hole, so that one repair serves it.
     gap,
+    /// Beyond the next expected seq, behind a hole already open.
+    early,
   };
+
+  version_vector() = default;
+  // The cache of `observe` points into the map: a copy would point into
+  // the original's.
+  version_vector(const version_vector&) = delete;
+  version_vector& operator=(const version_vector&) = delete;
+  version_vector(version_vector&&) = default;
+  version_vector& operator=(version_vector&&) = default;
 
   /// Records that the write `seq` of `origin` (`incarnation`) arrived.
   /// @pre `incarnation != 0`: writes without one are not tracked.

@@ -8,8 +8,10 @@
 
 #include "fault_transport.hpp"
 #include "fixture.hpp"
+#include "podshare/repair_message.hpp"
 #include "podshare/wire.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -121,10 +123,53 @@ CAF_TEST(a duplicate is no gap and a late message closes its hole) {
 
 CAF_TEST(a request nobody answers falls back to the stored snapshot) {
   // A writer "p" that no store is: its inbox has no subscriber.
-  auto v = version{epoch_2026, "p", 5, 9};
-  deliver(b, peer_event(event_kind::set, "from-p", "5", v));
+  auto v = [](uint64_t seq) { return version{epoch_2026, "p", seq, 9}; };
+  deliver(b, peer_event(event_kind::set, "from-p", "5", v(5)));
   CAF_CHECK_EQUAL(stats_of(b).gaps_detected, 1u);
   CAF_CHECK_EQUAL(stats_of(b).repairs_requested, 1u);
+  CAF_CHECK_EQUAL(stats_of(b).repairs_full, 1u);
+  // The hole stays open; later messages behind it ask nobody again (the
+  // digests of peers that have the writes would).
+  for (uint64_t seq = 6; seq < 10; ++seq)
+    deliver(b, peer_event(event_kind::set, "from-p", "x", v(seq)));
+  CAF_CHECK_EQUAL(stats_of(b).gaps_detected, 1u);
+  CAF_CHECK_EQUAL(stats_of(b).repairs_requested, 1u);
+}
+
+CAF_TEST(a peer cannot claim writes of our own life) {
+  auto mine = set(b, "mine", "v");
+  CAF_REQUIRE(mine);
+  wire::repair_message forged;
+  forged.kind = wire::repair_kind::answer;
+  forged.from = "x";
+  forged.incarnation = 1;
+  forged.applied = {{"b", mine->incarnation, 1000}, {"x", 1, 3}};
+  self->send(b.actor, deliver_atom::value, wire::repair_inbox(topic, "b"),
+             wire::encode_repair(forged), ingest_ticket{});
+  consume_messages();
+  auto vv = applied(b);
+  auto own = std::find_if(vv.begin(), vv.end(), [](const applied_writes& x) {
+    return x.origin == "b";
+  });
+  CAF_REQUIRE(own != vv.end());
+  CAF_CHECK_EQUAL(own->seq, mine->seq);
+  CAF_CHECK(std::any_of(vv.begin(), vv.end(), [](const applied_writes& x) {
+    return x.origin == "x" && x.seq == 3;
+  }));
+}
+
+CAF_TEST(writes without an incarnation are repaired by snapshot only) {
+  // A Go pod's write (no incarnation) reaches a alone.
+  deliver(a,
+          peer_event(event_kind::set, "go", "g", version{epoch_2026, "go", 1}));
+  CAF_CHECK_EQUAL(get(a, "go"), std::optional<std::string>{"g"});
+  CAF_CHECK(set(a, "k1", "one"));
+  lose_next_publishes(1);
+  CAF_CHECK(set(a, "k2", "two"));
+  CAF_CHECK(set(a, "k3", "three"));
+  // a cannot tell whether b has the Go write: it answers with a snapshot.
+  CAF_CHECK_EQUAL(stats_of(b).gaps_detected, 1u);
+  CAF_CHECK_EQUAL(stats_of(a).repair_entries_sent, 0u);
   CAF_CHECK_EQUAL(stats_of(b).repairs_full, 1u);
 }
 
@@ -196,6 +241,28 @@ CAF_TEST(a late joiner starts from the version vector of the snapshot) {
   CAF_CHECK_EQUAL(get(c, "k5"), std::optional<std::string>{"more"});
   CAF_CHECK_EQUAL(stats_of(c).gaps_detected, 0u);
   CAF_CHECK_EQUAL(stats_of(c).repairs_requested, 0u);
+}
+
+CAF_TEST(a topic with a merger is repaired by snapshot) {
+  // A join keeps the winner's version, so versions cannot tell what a
+  // merged value holds: x answers y's request with "load a snapshot".
+  topic = "merged";
+  transport.swap(faulty);
+  auto x = open_merging("x");
+  transport.swap(faulty);
+  auto y = open_merging("y");
+  auto write = [&](const std::string& value) {
+    return call<version>(x.actor, set_atom::value,
+                         write_item{"k", encode(value), nullptr});
+  };
+  CAF_CHECK(write("a"));
+  lose_next_publishes(1);
+  CAF_CHECK(write("b"));
+  CAF_CHECK(write("c"));
+  CAF_CHECK_EQUAL(y.counters->read().gaps_detected, 1u);
+  CAF_CHECK_EQUAL(x.counters->read().repairs_answered, 0u);
+  CAF_CHECK_EQUAL(x.counters->read().repair_entries_sent, 0u);
+  CAF_CHECK_EQUAL(y.counters->read().repairs_full, 1u);
 }
 
 CAF_TEST(a writer reopened under its node id is a new incarnation) {

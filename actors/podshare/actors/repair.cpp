@@ -60,7 +60,15 @@ void on_digest(store_pointer self, const wire::repair_message& x) {
 
 void on_request(store_pointer self, const wire::repair_message& x) {
   auto& st = self->state;
-  auto payload = wire::encode_repair(st.answer_repair(x));
+  auto answer = st.answer_repair(x);
+  if (answer.kind == wire::repair_kind::full) {
+    // The requester loads the stored snapshot next: let it hold what we do
+    // (the requester's next try finds it there).
+    st.dirty->store(true);
+    self->request(st.snapshotter, caf::infinite, flush_atom::value)
+      .then([](ok_atom) {}, [](const caf::error&) {});
+  }
+  auto payload = wire::encode_repair(answer);
   detail::counters::add(st.cfg.counters->repair_bytes_sent, payload.size());
   send_to(self, x.from, std::move(payload), [](uint64_t) {});
 }
@@ -177,7 +185,7 @@ void check_resync(store_pointer self, uint64_t digests_heard_before) {
   detail::counters::add(st.cfg.counters->repairs_full);
   refresh(self, [self](const caf::expected<uint64_t>& adopted) {
     if (adopted)
-      catch_up(self, false);
+      catch_up(self, self->state.fetched_own_snapshot);
   });
 }
 

@@ -71,8 +71,8 @@ void refresh(self_pointer self,
 // After a resync: republishes our writes whose broadcast failed, and
 // persists the snapshot now, since the transport may have lost the stored one
 // (a restarted Redis) or missed our writes; unless nothing changed since we
-// stored ours last and the transport still holds it, as the refresh before
-// found or (`stored_is_ours`) the caller knows.
+// stored ours last and the transport still holds it (`stored_is_ours`: the
+// refresh before fetched our own, or the transport says it holds one).
 void catch_up(self_pointer self, bool stored_is_ours) {
   auto& st = self->state;
   auto missed = st.take_unbroadcast();
@@ -91,7 +91,7 @@ void catch_up(self_pointer self, bool stored_is_ours) {
               self->state.note_broadcast_failure(stamp);
             });
   }
-  if ((stored_is_ours || st.fetched_own_snapshot) && !st.dirty->load())
+  if (stored_is_ours && !st.dirty->load())
     return;
   st.dirty->store(true);
   self->request(st.snapshotter, caf::infinite, flush_atom::value)
@@ -411,31 +411,41 @@ void deliver(self_pointer self, const std::string& topic,
   auto& st = self->state;
   if (topic == st.topic) {
     dispatch(self, st.apply_remote(payload));
-    for (auto& origin : st.gaps)
-      repair::request(self, origin);
+    // Before the snapshot's vector is loaded every writer seems to have
+    // gaps; the digests find what is really missing after.
+    if (st.ready)
+      for (auto& origin : st.gaps)
+        repair::request(self, origin);
   } else if (topic == st.repair_topic || topic == st.repair_inbox) {
     repair::on_message(self, payload);
   }
 }
 
 // The transport may have lost messages: peers send what we lack (repair
-// by difference); writes without an incarnation only a snapshot repairs.
+// by difference). Writes without an incarnation, and topics with a merger,
+// only a snapshot repairs.
 void resync(self_pointer self) {
   auto& st = self->state;
   if (st.closed)
     return;
   repair::after_resync(self);
-  // No snapshot fetched: the stored one is taken for ours if nothing
-  // changed since we stored it. If no peer answers the digest, the check
-  // after the resync refreshes and persists as before (a restarted Redis).
-  if (!st.untracked_applied) {
-    catch_up(self, true);
+  if (st.untracked_applied || st.cfg.values->merge) {
+    refresh(self, [self](const caf::expected<uint64_t>& adopted) {
+      if (adopted)
+        catch_up(self, self->state.fetched_own_snapshot);
+    });
     return;
   }
-  refresh(self, [self](const caf::expected<uint64_t>& adopted) {
-    if (adopted)
-      catch_up(self, false);
-  });
+  // No snapshot fetched: the transport says whether it still holds one (a
+  // restarted Redis may have lost it), and if nothing changed since we
+  // stored ours, what it holds has ours joined in.
+  auto probe
+    = caf::actor_cast<transport_snapshot_probe_actor>(st.cfg.transport);
+  self
+    ->request(probe, st.cfg.options.transport_timeout, has_snap_atom::value,
+              st.topic)
+    .then([self](bool held) { catch_up(self, held); },
+          [self](const caf::error&) { catch_up(self, false); });
 }
 
 } // namespace

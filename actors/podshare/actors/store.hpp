@@ -102,12 +102,18 @@ struct store_state {
 
   /// Answers a peer's repair request: the entries its version vector does
   /// not cover, or `full` when the difference cannot be computed (a
-  /// tombstone it lacks was collected) or exceeds `max_repair_bytes`.
+  /// tombstone it lacks was collected; a merger, whose joins keep the
+  /// winner's version; an entry without an incarnation) or exceeds
+  /// `max_repair_bytes`.
   wire::repair_message answer_repair(const wire::repair_message& request);
 
   /// Applies a peer's repair answer, then adopts its version vector;
   /// returns the events of the entries that changed.
   std::vector<event> apply_repair(const wire::repair_message& answer);
+
+  /// Raises the version vector to `xs`, what a state merged in reflects;
+  /// except for this store's own life, of which it alone knows.
+  void adopt(const std::vector<applied_writes>& xs);
 
   /// Answers the waits that the state now satisfies.
   void settle_waiters() { waiters.settle(applied, revision); }

@@ -25,7 +25,7 @@ void refresh(store_pointer self,
 
 /// After a resync: republishes our writes whose broadcast failed and
 /// persists the snapshot, unless nothing changed since we stored ours and
-/// the transport still holds it (a refresh found it, or `stored_is_ours`).
+/// the transport still holds it (`stored_is_ours`).
 void catch_up(store_pointer self, bool stored_is_ours);
 
 } // namespace podshare::actors

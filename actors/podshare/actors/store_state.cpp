@@ -369,7 +369,7 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
       ++adopted;
   }
   // Our state now holds the snapshot's: it reflects what the snapshot did.
-  applied.merge(reflected);
+  adopt(reflected);
   publish();
   return adopted;
 }
@@ -437,6 +437,10 @@ store_state::answer_repair(const wire::repair_message& request) {
   x.kind = wire::repair_kind::full;
   x.from = node_id;
   x.incarnation = incarnation;
+  // A join keeps the winner's version, so an entry's version does not
+  // name every write its value holds: no difference by versions.
+  if (cfg.values->merge)
+    return x;
   version_vector theirs;
   theirs.merge(request.applied);
   // A deletion we collected and they never applied cannot be sent.
@@ -447,9 +451,17 @@ store_state::answer_repair(const wire::repair_message& request) {
   std::vector<event> missing;
   size_t size = 0;
   bool too_large = false;
+  bool untracked = false;
   cfg.map->for_each([&](const record& r) {
-    if (too_large || r.incarnation() == 0
-        || theirs.covers(r.origin(), r.incarnation(), r.seq()))
+    if (too_large || untracked)
+      return;
+    // A write without an incarnation (a Go pod's) may supersede one their
+    // vector lacks, and no vector tells whether they have it.
+    if (r.incarnation() == 0) {
+      untracked = true;
+      return;
+    }
+    if (theirs.covers(r.origin(), r.incarnation(), r.seq()))
       return;
     event change;
     change.kind = r.tombstone() ? event_kind::erase : event_kind::set;
@@ -462,7 +474,7 @@ store_state::answer_repair(const wire::repair_message& request) {
     too_large = size > max_repair_bytes;
     missing.push_back(std::move(change));
   });
-  if (too_large)
+  if (too_large || untracked)
     return x;
   x.kind = wire::repair_kind::answer;
   if (!missing.empty())
@@ -494,8 +506,17 @@ store_state::apply_repair(const wire::repair_message& answer) {
                   changes.end());
     result = apply_changes(changes);
   }
-  applied.merge(answer.applied);
+  adopt(answer.applied);
   return result;
+}
+
+void store_state::adopt(const std::vector<applied_writes>& xs) {
+  std::vector<applied_writes> others;
+  others.reserve(xs.size());
+  for (auto& x : xs)
+    if (x.origin != node_id || x.incarnation != incarnation)
+      others.push_back(x);
+  applied.merge(others);
 }
 
 // -- helpers ------------------------------------------------------------------

@@ -84,6 +84,12 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
       auto i = self->state.snapshots.find(topic);
       return i != self->state.snapshots.end() ? i->second : bytes{};
     },
+    [=](has_snap_atom, const std::string& topic) -> caf::result<bool> {
+      if (self->state.closed)
+        return closed_error();
+      auto i = self->state.snapshots.find(topic);
+      return i != self->state.snapshots.end() && !i->second.empty();
+    },
     [=](close_atom) {
       self->state.closed = true;
       self->state.subscribers.clear();

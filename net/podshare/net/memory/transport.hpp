@@ -35,7 +35,8 @@ using room_atom = caf::atom_constant<caf::atom("mem_room")>;
 /// delivers to inboxes.
 using transport_actor_impl = transport_actor::extend_with<
   transport_status_actor>::extend_with<transport_sync_actor>::
-  extend_with<transport_inbox_actor>::extend<caf::reacts_to<room_atom>>;
+  extend_with<transport_inbox_actor>::extend_with<
+    transport_snapshot_probe_actor>::extend<caf::reacts_to<room_atom>>;
 
 /// The behavior of an in-process transport (`spawn_memory_transport`).
 transport_actor_impl::behavior_type

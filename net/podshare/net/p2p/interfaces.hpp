@@ -83,16 +83,17 @@ using p2p_entry_actor = caf::typed_actor<
 /// stats() -> status               // transport_status, with every peer
 /// inbox(topic, payload) -> reached  // only to the peers subscribed to it
 /// ~~~
-using p2p_transport_actor = transport_actor::extend_with<
-  p2p_entry_actor>::extend_with<transport_status_actor>::
-  extend_with<transport_sync_actor>::extend_with<transport_inbox_actor>::extend<
-    // Adds an endpoint to the peer list.
-    caf::replies_to<add_peer_atom, std::string>::with<ok_atom>,
-    // Removes an endpoint from the peer list and closes its session.
-    caf::replies_to<remove_peer_atom, std::string>::with<ok_atom>,
-    // Makes the peer list equal to the given set.
-    caf::replies_to<sync_peers_atom, std::vector<std::string>>::with<ok_atom>,
-    // Lists configured endpoints and live sessions.
-    caf::replies_to<peers_atom>::with<std::vector<p2p_peer>>>;
+using p2p_transport_actor = transport_actor::extend_with<p2p_entry_actor>::
+  extend_with<transport_status_actor>::extend_with<
+    transport_sync_actor>::extend_with<transport_inbox_actor>::
+    extend_with<transport_snapshot_probe_actor>::extend<
+      // Adds an endpoint to the peer list.
+      caf::replies_to<add_peer_atom, std::string>::with<ok_atom>,
+      // Removes an endpoint from the peer list and closes its session.
+      caf::replies_to<remove_peer_atom, std::string>::with<ok_atom>,
+      // Makes the peer list equal to the given set.
+      caf::replies_to<sync_peers_atom, std::vector<std::string>>::with<ok_atom>,
+      // Lists configured endpoints and live sessions.
+      caf::replies_to<peers_atom>::with<std::vector<p2p_peer>>>;
 
 } // namespace podshare::net

@@ -310,6 +310,11 @@ broker_actor::behavior_type transport(broker_impl* self, p2p_config cfg,
     [=](fetch_snap_atom, const std::string& topic) {
       return fetch_snap(self, topic);
     },
+    [=](has_snap_atom, const std::string& topic) {
+      // Its own copy, which its peers fetch: a pod's stored snapshots live
+      // in its process.
+      return self->state.snapshots.count(topic) > 0;
+    },
     [=](close_atom) { close(self); },
     [=](get_store_atom, const std::string& topic) -> caf::result<store_actor> {
       auto& subscribers = self->state.subscribers.of(topic);

@@ -690,6 +690,21 @@ transport(transport_actor_impl::stateful_pointer<transport_state> self,
       schedule_flush(self);
       return promise;
     },
+    [=](has_snap_atom, const std::string& topic) -> caf::result<bool> {
+      auto& st = self->state;
+      if (st.now != phase::up)
+        return not_up(st);
+      auto promise = self->make_response_promise<bool>();
+      st.commands.command({"EXISTS", st.opts.snapshot_key(topic)},
+                          [promise](reply& x) mutable {
+                            if (x.is_error())
+                              promise.deliver(error_of(x));
+                            else
+                              promise.deliver(x.integer > 0);
+                          });
+      schedule_flush(self);
+      return promise;
+    },
     [=](close_atom) {
       auto& st = self->state;
       if (st.now == phase::closed)

@@ -32,24 +32,25 @@ using merger_actor
 
 /// The Redis transport: the public interface, plus what its connections and
 /// its own timers send it.
-using transport_actor_impl = transport_actor::extend_with<
-  transport_status_actor>::extend_with<transport_sync_actor>::
-  extend_with<transport_inbox_actor>::extend<
-    // Answers once connected, or with the reason it could not connect.
-    caf::replies_to<open_atom>::with<ok_atom>,
-    // Hands what the commands accumulated to the connections.
-    caf::reacts_to<flush_atom>,
-    // Connection attempt `generation` ran out of time.
-    caf::reacts_to<deadline_atom, uint64_t>,
-    // The backoff after a lost connection `generation` passed.
-    caf::reacts_to<reconnect_atom, uint64_t>,
-    // The periodic refresh of every topic is due.
-    caf::reacts_to<tick_atom>,
-    // The second refresh after a reconnect is due for `topic`.
-    caf::reacts_to<settle_atom, std::string, uint64_t>,
-    // The settling refresh of a store that subscribed to `topic`.
-    caf::reacts_to<settle_atom, std::string,
-                   caf::actor_addr>>::extend_with<connection_listener>;
+using transport_actor_impl
+  = transport_actor::extend_with<transport_status_actor>::extend_with<
+    transport_sync_actor>::extend_with<transport_inbox_actor>::
+    extend_with<transport_snapshot_probe_actor>::extend<
+      // Answers once connected, or with the reason it could not connect.
+      caf::replies_to<open_atom>::with<ok_atom>,
+      // Hands what the commands accumulated to the connections.
+      caf::reacts_to<flush_atom>,
+      // Connection attempt `generation` ran out of time.
+      caf::reacts_to<deadline_atom, uint64_t>,
+      // The backoff after a lost connection `generation` passed.
+      caf::reacts_to<reconnect_atom, uint64_t>,
+      // The periodic refresh of every topic is due.
+      caf::reacts_to<tick_atom>,
+      // The second refresh after a reconnect is due for `topic`.
+      caf::reacts_to<settle_atom, std::string, uint64_t>,
+      // The settling refresh of a store that subscribed to `topic`.
+      caf::reacts_to<settle_atom, std::string,
+                     caf::actor_addr>>::extend_with<connection_listener>;
 
 /// Called with each reply of a command, in order; when the connection is
 /// lost first, with an error reply.
