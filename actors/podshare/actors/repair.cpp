@@ -6,6 +6,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <utility>
 
 namespace podshare::actors::repair {
@@ -48,13 +49,28 @@ void publish(store_pointer self, const wire::repair_message& x) {
     .then([](ok_atom) {}, [self](caf::error& err) { self->state.report(err); });
 }
 
+// Whether a digest names writes we lack. With a merger the repair is a
+// snapshot load, so only the sender's own writes count: those reach us
+// before its digest does (one sender's messages arrive in order), so
+// lacking one means it was lost. Others' writes in its vector may merely
+// be on their way to us.
+bool lacks(const store_state& st, const wire::repair_message& x) {
+  if (!st.cfg.values->merge)
+    return st.applied.behind(x.applied);
+  return std::any_of(
+    x.applied.begin(), x.applied.end(), [&](const applied_writes& w) {
+      return w.origin == x.from && w.incarnation == x.incarnation
+             && !st.applied.covers(w.origin, w.incarnation, w.seq);
+    });
+}
+
 void on_digest(store_pointer self, const wire::repair_message& x) {
   auto& st = self->state;
   ++st.digests_heard;
   if (x.ask)
     send_to(self, x.from, wire::encode_repair(st.digest(false)),
             [](uint64_t) {});
-  if (st.applied.behind(x.applied))
+  if (lacks(st, x))
     request(self, x.from);
 }
 
