@@ -22,19 +22,24 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
-#include <thread>
 
 namespace {
 
+// Waits, for 30 s at most, until `ready()` holds: it reads the revision
+// first, so a change applied between the two is not waited for again.
 template <class F>
-bool wait_for(F ready) {
+bool wait_until(podshare::store<std::string>& s, F ready) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
-  while (!ready()) {
-    if (std::chrono::steady_clock::now() > deadline)
+  for (;;) {
+    auto seen = s.revision();
+    if (ready())
+      return true;
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= decltype(left)::zero())
       return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    s.wait_for_revision(seen + 1,
+                        std::chrono::duration_cast<caf::timespan>(left));
   }
-  return true;
 }
 
 // Read-your-writes across processes: every line's read must see its write.
@@ -81,9 +86,9 @@ int run(caf::actor_system& sys, uint16_t port, const std::string& topic,
     return rc;
   }
   if (!s || !s->set("from_child", "hello")
-      || !wait_for([&] { return s->get("from_parent") == "hi"; })
+      || !wait_until(*s, [&] { return s->get("from_parent") == "hi"; })
       || !s->erase("from_child")
-      || !wait_for([&] { return s->get("done").has_value(); }))
+      || !wait_until(*s, [&] { return s->get("done").has_value(); }))
     return 1;
   s->close();
   podshare::net::close_transport(sys, *transport);

@@ -51,12 +51,14 @@ public:
 
   /// Fails the wait `id`, if it is still waiting.
   void fail(uint64_t id, const caf::error& err) {
-    erase_if(tokens_, [&](token_wait& x) {
-      return x.id == id && (x.promise.deliver(err), true);
-    });
-    erase_if(revisions_, [&](revision_wait& x) {
-      return x.id == id && (x.promise.deliver(err), true);
-    });
+    auto failed = [&](auto& x) {
+      if (x.id != id)
+        return false;
+      x.promise.deliver(err);
+      return true;
+    };
+    erase_if(tokens_, failed);
+    erase_if(revisions_, failed);
   }
 
   /// Fails every wait (the store closes).

@@ -142,6 +142,10 @@ struct store_state {
   bool join_late(const record& current, event& change,
                  std::vector<event>* events);
 
+  /// A record as the change that would write it again (a deletion as an
+  /// erase), for a republish or a repair answer.
+  event change_of(const record& x) const;
+
   /// The encoded form of a live record's value: the bytes it keeps, or its
   /// value encoded again; reports and returns empty bytes if the codec
   /// fails.

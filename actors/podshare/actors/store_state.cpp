@@ -386,15 +386,8 @@ std::vector<event> store_state::take_unbroadcast() {
   auto since = *unbroadcast_since;
   unbroadcast_since.reset();
   cfg.map->for_each([&](const record& x) {
-    if (x.origin() != node_id || x.timestamp() < since)
-      return;
-    event change;
-    change.kind = x.tombstone() ? event_kind::erase : event_kind::set;
-    change.key = x.key();
-    if (!x.tombstone())
-      change.value = encoded_value(x);
-    change.version = x.version();
-    result.push_back(std::move(change));
+    if (x.origin() == node_id && x.timestamp() >= since)
+      result.push_back(change_of(x));
   });
   return result;
 }
@@ -463,12 +456,7 @@ store_state::answer_repair(const wire::repair_message& request) {
     }
     if (theirs.covers(r.origin(), r.incarnation(), r.seq()))
       return;
-    event change;
-    change.kind = r.tombstone() ? event_kind::erase : event_kind::set;
-    change.key = r.key();
-    if (!r.tombstone())
-      change.value = encoded_value(r);
-    change.version = r.version();
+    auto change = change_of(r);
     size
       += change.key.size() + change.value.size() + change.version.origin.size();
     too_large = size > max_repair_bytes;
@@ -632,6 +620,16 @@ bool store_state::join_late(const record& current, event& change,
   detail::counters::add(cfg.counters->writes_applied);
   changed = true;
   return true;
+}
+
+event store_state::change_of(const record& x) const {
+  event change;
+  change.kind = x.tombstone() ? event_kind::erase : event_kind::set;
+  change.key = x.key();
+  if (!x.tombstone())
+    change.value = encoded_value(x);
+  change.version = x.version();
+  return change;
 }
 
 bytes store_state::encoded_value(const record& x) const {
