@@ -5,6 +5,7 @@
 #include "podshare/event.hpp"
 #include "podshare/event_batch.hpp"
 #include "podshare/ingest_budget.hpp"
+#include "podshare/replica_observer.hpp"
 #include "podshare/stats.hpp"
 #include "podshare/transport_status.hpp"
 #include "podshare/version.hpp"
@@ -51,6 +52,7 @@ using has_snap_atom = caf::atom_constant<caf::atom("has_snap")>;
 using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
 using late_atom = caf::atom_constant<caf::atom("late")>;
 using next_atom = caf::atom_constant<caf::atom("next")>;
+using observe_atom = caf::atom_constant<caf::atom("observe")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
 using repair_atom = caf::atom_constant<caf::atom("repair")>;
@@ -208,6 +210,7 @@ using watcher_actor = caf::typed_actor<
 /// next(timeout) -> revision             // once the next change is applied
 /// watch(filter, watcher) -> id
 /// watch(filter, queue) -> id            // a blocking watcher (local only)
+/// observe(observer, initial) -> id      // derived state (local only)
 /// cancel(id)
 /// deliver(topic, payload, ticket)       // from the transport
 /// resync(topic)                         // from the transport
@@ -261,6 +264,10 @@ using store_actor = caf::typed_actor<
   // Adds a blocking watcher.
   caf::replies_to<watch_atom, watch_filter,
                   std::shared_ptr<watch_queue>>::with<watch_id>,
+  // Adds an observer that folds every batch into derived state published
+  // beside the map; answers its id for replica::view::derived.
+  caf::replies_to<observe_atom, std::shared_ptr<replica_observer>,
+                  std::shared_ptr<const void>>::with<uint64_t>,
   // Ends a watch.
   caf::reacts_to<cancel_atom, watch_id>,
   // Applies a message from the transport.

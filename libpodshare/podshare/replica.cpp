@@ -6,11 +6,11 @@ replica::pinned_view::pinned_view(std::shared_ptr<const replica> owner)
   : owner_(std::move(owner)),
     slot_(detail::epoch_domain::instance().acquire_slot()) {
   detail::epoch_domain::instance().enter(slot_);
-  root_ = owner_->published();
+  state_ = owner_->published();
 }
 
 replica::pinned_view::pinned_view(pinned_view&& other) noexcept
-  : owner_(std::move(other.owner_)), slot_(other.slot_), root_(other.root_) {
+  : owner_(std::move(other.owner_)), slot_(other.slot_), state_(other.state_) {
   other.slot_ = nullptr;
 }
 
@@ -19,14 +19,24 @@ replica::pinned_view::~pinned_view() {
     detail::epoch_domain::instance().release_slot(slot_);
 }
 
+namespace {
+
+void delete_state(void* ptr, void*) {
+  delete static_cast<replica::state*>(ptr);
+}
+
+} // namespace
+
 replica::replica(value_layout layout)
-  : layout_(layout), trie_(detail::leaf_releaser{release_record, this}) {}
+  : layout_(layout), trie_(detail::leaf_releaser{release_record, this}),
+    published_(new state) {}
 
 replica::~replica() {
   // Whoever destroys the replica held its last owner: no reader is left.
   for (auto& bag : limbo_)
     for (auto& g : bag.second)
       g.release(g.ptr, g.context);
+  delete published();
 }
 
 void replica::release_record(void* leaf, void* self) {
@@ -56,9 +66,14 @@ void replica::put(std::string_view key, const version& v, const void* value,
     origins_.release(origin);
     throw;
   }
-  if (old != nullptr)
+  if (old != nullptr) {
     count(*old, -1);
+    sorted_.replace(x);
+  } else {
+    sorted_.insert(x);
+  }
   count(*x, +1);
+  stage(old, x);
 }
 
 bool replica::remove(std::string_view key) {
@@ -66,15 +81,50 @@ bool replica::remove(std::string_view key) {
   if (old == nullptr)
     return false;
   count(*old, -1);
+  stage(old, nullptr);
+  sorted_.remove(key);
   return trie_.remove(hash(key), key);
 }
 
-void replica::publish() {
-  published_.store(trie_.root(), std::memory_order_seq_cst);
+void replica::stage(const record* before, const record* after) {
+  if (observers_.empty())
+    return;
+  if (before != nullptr && before->tombstone())
+    before = nullptr;
+  if (after != nullptr && after->tombstone())
+    after = nullptr;
+  if (before != nullptr || after != nullptr)
+    staged_.push_back(
+      {(after != nullptr ? after : before)->key(), before, after});
+}
+
+size_t replica::add_observer(std::shared_ptr<replica_observer> observer,
+                             std::shared_ptr<const void> initial) {
+  std::vector<replica_change> everything;
+  everything.reserve(live_);
+  detail::hamt::for_each(trie_.root(), [&](const record& x) {
+    if (!x.tombstone())
+      everything.push_back({x.key(), nullptr, &x});
+  });
+  derived_.push_back(observer->fold(initial, everything));
+  observers_.push_back(std::move(observer));
+  return observers_.size() - 1;
+}
+
+void replica::publish(uint64_t revision) {
+  if (!staged_.empty()) {
+    for (size_t i = 0; i < observers_.size(); ++i)
+      derived_[i] = observers_[i]->fold(derived_[i], staged_);
+    staged_.clear();
+  }
+  revision_ = revision;
+  auto* next = new state{trie_.root(), sorted_.root(), revision, derived_};
+  auto* previous = published_.exchange(next, std::memory_order_seq_cst);
   auto unlinked = trie_.seal();
-  auto& domain = detail::epoch_domain::instance();
-  if (!unlinked.empty())
-    limbo_.emplace_back(domain.current(), std::move(unlinked));
+  sorted_.seal(unlinked);
+  unlinked.push_back({const_cast<state*>(previous), delete_state, nullptr});
+  limbo_.emplace_back(detail::epoch_domain::instance().current(),
+                      std::move(unlinked));
   reclaim();
 }
 

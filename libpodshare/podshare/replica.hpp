@@ -2,8 +2,10 @@
 
 #include "podshare/detail/epoch.hpp"
 #include "podshare/detail/hamt.hpp"
+#include "podshare/detail/ordered_index.hpp"
 #include "podshare/detail/origin_table.hpp"
 #include "podshare/record.hpp"
+#include "podshare/replica_observer.hpp"
 #include "podshare/value_ops.hpp"
 #include "podshare/version.hpp"
 
@@ -22,9 +24,12 @@ namespace podshare {
 /// any thread reads it without locks and without waiting for the writer.
 ///
 /// The writer stages changes and then publishes them with one atomic store,
-/// so a reader sees a whole batch or none of it. Readers traverse the
-/// published root inside an epoch read; what the writer unlinks is freed two
-/// epochs later, when no reader can still reach it.
+/// so a reader sees a whole batch or none of it. What it publishes is a
+/// `state`: the map by hash (for `get`), the same records in key order (for
+/// ranges), the store's revision and each observer's derived state, all of
+/// one batch. Readers traverse a published state inside an epoch read; what
+/// the writer unlinks is freed two epochs later, when no reader can still
+/// reach it.
 ///
 /// Each entry is one `record`: key, version and the decoded value in a
 /// single allocation, laid out as `layout` says.
@@ -40,6 +45,14 @@ public:
     return std::hash<std::string_view>{}(key);
   }
 
+  /// What the writer publishes at once.
+  struct state {
+    detail::node_ref map = 0;
+    const detail::ordered_index::node* sorted = nullptr;
+    uint64_t revision = 0;
+    std::vector<std::shared_ptr<const void>> derived;
+  };
+
   // -- reading (any thread) -------------------------------------------------
 
   /// Calls `f(const record*)` with the published entry of `key` (null when
@@ -47,7 +60,7 @@ public:
   template <class F>
   decltype(auto) read(std::string_view key, F&& f) const {
     detail::read_guard guard;
-    return f(detail::hamt::find(published(), hash(key), key));
+    return f(detail::hamt::find(published()->map, hash(key), key));
   }
 
   /// Calls `f(const record&)` for every published entry, tombstones
@@ -55,8 +68,48 @@ public:
   template <class F>
   void for_each(F&& f) const {
     detail::read_guard guard;
-    detail::hamt::for_each(published(), f);
+    detail::hamt::for_each(published()->map, f);
   }
+
+  /// Calls `f(const record&)` for each published entry, tombstones
+  /// included, whose key is at least `from` and below `to` (no bound when
+  /// `to` is empty), in key order, until `f` returns false.
+  template <class F>
+  void for_range(std::string_view from, std::string_view to, F&& f) const {
+    detail::read_guard guard;
+    detail::ordered_index::for_range(published()->sorted, from, to, f);
+  }
+
+  /// One published state, read on the calling thread for as long as the
+  /// view lives: every read through it sees the same batch.
+  class view {
+  public:
+    explicit view(const replica& r) : state_(r.published()) {}
+    view(const view&) = delete;
+    view& operator=(const view&) = delete;
+
+    const record* find(std::string_view key) const {
+      return detail::hamt::find(state_->map, hash(key), key);
+    }
+
+    template <class F>
+    void for_range(std::string_view from, std::string_view to, F&& f) const {
+      detail::ordered_index::for_range(state_->sorted, from, to, f);
+    }
+
+    /// The store revision the state reflects.
+    uint64_t revision() const noexcept { return state_->revision; }
+
+    /// The derived state of observer `id` (see `add_observer`).
+    const void* derived(size_t id) const {
+      return id < state_->derived.size() ? state_->derived[id].get() : nullptr;
+    }
+
+  private:
+    // Entered before the state is loaded (members initialise in order).
+    detail::read_guard guard_;
+    const state* state_;
+  };
 
   /// A consistent state of a replica that stays readable on any thread, for
   /// as long as the view lives (a snapshot build, a GC scan). Holding one
@@ -71,13 +124,13 @@ public:
     /// Calls `f(const record&)` for every entry of the pinned state.
     template <class F>
     void for_each(F&& f) const {
-      detail::hamt::for_each(root_, f);
+      detail::hamt::for_each(state_->map, f);
     }
 
   private:
     std::shared_ptr<const replica> owner_;
     detail::epoch_domain::slot* slot_;
-    detail::node_ref root_;
+    const state* state_;
   };
 
   // -- writing (the store actor only) ---------------------------------------
@@ -115,9 +168,19 @@ public:
   /// there.
   bool remove(std::string_view key);
 
-  /// Makes every staged change visible to readers at once, and frees what
-  /// readers can no longer reach.
-  void publish();
+  /// Folds the staged changes into each observer's state, makes them all
+  /// visible to readers at once, at store revision `revision`, and frees
+  /// what readers can no longer reach.
+  void publish(uint64_t revision);
+
+  /// Publishes at the revision published last.
+  void publish() { publish(revision_); }
+
+  /// Adds an observer whose state starts as `initial` with every live entry
+  /// folded in; readers see it from the next `publish`. Returns its id for
+  /// `view::derived`. Observers stay until the replica goes.
+  size_t add_observer(std::shared_ptr<replica_observer> observer,
+                      std::shared_ptr<const void> initial);
 
   /// Live entries in the writer's state.
   size_t live_count() const noexcept { return live_; }
@@ -129,11 +192,12 @@ public:
   size_t origin_count() const noexcept { return origins_.size(); }
 
 private:
-  detail::node_ref published() const {
+  const state* published() const {
     return published_.load(std::memory_order_seq_cst);
   }
 
   void count(const record& x, int delta);
+  void stage(const record* before, const record* after);
   void reclaim();
   static void release_record(void* leaf, void* self);
 
@@ -141,7 +205,14 @@ private:
   value_layout layout_;
   detail::origin_table origins_;
   detail::hamt trie_;
-  std::atomic<detail::node_ref> published_{0};
+  detail::ordered_index sorted_;
+  std::atomic<const state*> published_;
+  uint64_t revision_ = 0;
+  std::vector<std::shared_ptr<replica_observer>> observers_;
+  // The writer's observer states, as of the last publish.
+  std::vector<std::shared_ptr<const void>> derived_;
+  // Changes since the last publish, kept while there are observers.
+  std::vector<replica_change> staged_;
   // Garbage by the epoch it was unlinked in, oldest first.
   std::deque<std::pair<uint64_t, std::vector<detail::garbage>>> limbo_;
   size_t live_ = 0;

@@ -3,7 +3,9 @@
 #include "podshare/codec.hpp"
 #include "podshare/detail/blocking_call.hpp"
 #include "podshare/error.hpp"
+#include "podshare/observer.hpp"
 #include "podshare/store_handle.hpp"
+#include "podshare/store_view.hpp"
 #include "podshare/version_vector.hpp"
 #include "podshare/watch_stream.hpp"
 
@@ -72,15 +74,32 @@ public:
     });
   }
 
-  /// The live keys, in no particular order.
-  std::vector<std::string> keys() const {
-    std::vector<std::string> result;
-    handle_.map->for_each([&](const record& x) {
-      if (!x.tombstone())
-        result.emplace_back(x.key());
-    });
-    return result;
+  /// The live keys, in key order.
+  std::vector<std::string> keys() const { return view().keys(); }
+
+  /// The live entries with `from <= key < to` (no upper bound when `to` is
+  /// empty), in key order, from one consistent state.
+  std::vector<std::pair<std::string, T>> range(std::string_view from,
+                                               std::string_view to) const {
+    return view().range(from, to);
   }
+
+  /// The live entries whose keys start with `p`, in key order.
+  std::vector<std::pair<std::string, T>> prefix(std::string_view p) const {
+    return view().prefix(p);
+  }
+
+  /// Calls `f(std::string_view key, const T& value)` for each live entry
+  /// with `from <= key < to`, in key order, without copying; `f` runs inside
+  /// a read: keep it short.
+  template <class F>
+  void for_range(std::string_view from, std::string_view to, F&& f) const {
+    view().for_range(from, to, std::forward<F>(f));
+  }
+
+  /// One consistent state for several reads: the map by key and in order,
+  /// the revision and observers' derived state, all of one batch.
+  store_view<T> view() const { return {*handle_.map, *handle_.counters}; }
 
   /// A copy of the live map, from one consistent state.
   std::unordered_map<std::string, T> snapshot() const {
@@ -226,6 +245,28 @@ public:
       queue->end(watch_end::closed);
     return watch_stream<T, Codec>{*sys_, handle_.actor, id ? *id : 0,
                                   std::move(queue)};
+  }
+
+  /// Keeps derived state in step with the map: the store folds every
+  /// applied batch into it (after folding in the entries already there)
+  /// before readers see the batch, so a `view` shows the state derived from
+  /// exactly the map beside it. `fold` runs in the store actor on a copy of
+  /// the state per batch: keep it quick and the state small. A fold that
+  /// throws freezes the state (`observer::failure` says why); the map goes
+  /// on. Observers last as long as the store.
+  template <class D>
+  caf::expected<observer<D>> observe(D initial, fold_function<T, D> fold) {
+    auto typed
+      = std::make_shared<detail::typed_observer<T, D>>(std::move(fold));
+    std::shared_ptr<const void> state
+      = std::make_shared<const D>(std::move(initial));
+    auto id = call<uint64_t>(observe_atom::value,
+                             std::shared_ptr<replica_observer>{typed},
+                             std::move(state));
+    if (!id)
+      return std::move(id.error());
+    return observer<D>{handle_.map.get(), static_cast<size_t>(*id),
+                       [typed] { return typed->failure(); }};
   }
 
   /// Closes the store: a final snapshot, every watch ends, later writes fail

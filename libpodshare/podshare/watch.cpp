@@ -1,5 +1,7 @@
 #include "podshare/watch.hpp"
 
+#include "podshare/key_range.hpp"
+
 #include <algorithm>
 
 namespace podshare {
@@ -10,6 +12,7 @@ bool watch_filter::matches(const event& x) const {
     case kind::key: return x.key == text;
     case kind::prefix: return x.key.compare(0, text.size(), text) == 0;
     case kind::predicate: return predicate && predicate(x);
+    case kind::range: return in_range(x.key, text, to);
   }
   return false;
 }

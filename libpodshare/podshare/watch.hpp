@@ -22,26 +22,39 @@ namespace podshare {
 /// Which events a watcher receives. Filters run before buffering, so a miss
 /// costs no buffer space.
 struct watch_filter {
-  enum class kind : uint8_t { all = 0, key = 1, prefix = 2, predicate = 3 };
+  enum class kind : uint8_t {
+    all = 0,
+    key = 1,
+    prefix = 2,
+    predicate = 3,
+    range = 4,
+  };
 
   watch_filter::kind what = kind::all;
-  /// The key or prefix.
+  /// The key, the prefix, or where the range starts.
   std::string text;
+  /// Where the range ends (excluded); empty for no end.
+  std::string to;
   /// The predicate; process-local (it does not cross the network).
   std::function<bool(const event&)> predicate;
 
   static watch_filter all() { return {}; }
 
   static watch_filter key(std::string k) {
-    return {kind::key, std::move(k), {}};
+    return {kind::key, std::move(k), {}, {}};
   }
 
   static watch_filter prefix(std::string p) {
-    return {kind::prefix, std::move(p), {}};
+    return {kind::prefix, std::move(p), {}, {}};
+  }
+
+  /// Keys with `from <= key < to`; an empty `to` is no upper bound.
+  static watch_filter range(std::string from, std::string to) {
+    return {kind::range, std::move(from), std::move(to), {}};
   }
 
   static watch_filter where(std::function<bool(const event&)> f) {
-    return {kind::predicate, {}, std::move(f)};
+    return {kind::predicate, {}, {}, std::move(f)};
   }
 
   /// Returns whether `x` passes the filter.
@@ -50,7 +63,7 @@ struct watch_filter {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch_filter& x) {
-  return f(caf::meta::type_name("watch_filter"), x.what, x.text);
+  return f(caf::meta::type_name("watch_filter"), x.what, x.text, x.to);
 }
 
 /// Why a watch ended.

@@ -16,8 +16,12 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
+#include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 using namespace podshare;
@@ -105,6 +109,113 @@ CAF_TEST(a batch is all or nothing to a concurrent reader) {
   reader.join();
   CAF_CHECK_EQUAL(torn.load(), 0);
   CAF_CHECK_EQUAL(a.get("x"), std::optional<std::string>{"149"});
+}
+
+namespace {
+
+// Derived state of the tests below: live keys per first letter.
+using counts_by_letter = std::map<char, int>;
+
+void count_by_letter(counts_by_letter& counts,
+                     const observed_change<std::string>& x) {
+  auto letter = x.key.empty() ? '\0' : x.key[0];
+  if (x.before != nullptr)
+    --counts[letter];
+  if (x.after != nullptr)
+    ++counts[letter];
+}
+
+} // namespace
+
+CAF_TEST(ranges and observers read one batch whole while the store writes) {
+  auto a = open("a");
+  auto b = open("b");
+  // Entries already there are folded in when the observer starts.
+  CAF_REQUIRE(a.set_many({{"a0", "-1"}, {"b0", "-1"}}));
+  auto counts = a.observe<counts_by_letter>({}, count_by_letter);
+  CAF_REQUIRE(counts);
+  constexpr int rounds = 100;
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0};
+  std::atomic<int> reads{0};
+  std::thread reader{[&] {
+    do {
+      auto view = a.view();
+      auto& derived = view.derived(*counts);
+      auto as = view.prefix("a");
+      auto bs = view.range("b", "c");
+      // The counts were folded from exactly the map beside them, and a
+      // range shows a batch (one value throughout) whole.
+      auto count_of = [&](char c) {
+        auto i = derived.find(c);
+        return i == derived.end() ? 0 : i->second;
+      };
+      if (count_of('a') != static_cast<int>(as.size())
+          || count_of('b') != static_cast<int>(bs.size()))
+        ++torn;
+      for (auto& entry : as)
+        if (entry.second != as.front().second)
+          ++torn;
+      ++reads;
+      std::this_thread::yield();
+    } while (!done);
+  }};
+  while (reads == 0)
+    std::this_thread::yield();
+  // Each round writes every "a" key under one value, and on the other
+  // store a different number of "b" keys; some rounds delete a few.
+  for (int i = 0; i < rounds; ++i) {
+    std::unordered_map<std::string, std::string> as;
+    std::unordered_map<std::string, std::string> bs;
+    for (int k = 0; k < 7; ++k)
+      as["a" + std::to_string(k)] = std::to_string(i);
+    for (int k = 0; k <= i % 7; ++k)
+      bs["b" + std::to_string(k)] = std::to_string(i);
+    CAF_CHECK(a.set_many(as));
+    CAF_CHECK(b.set_many(bs));
+    if (i % 5 == 4)
+      CAF_CHECK(b.erase_many({"b5", "b6"}));
+  }
+  done = true;
+  reader.join();
+  CAF_CHECK_EQUAL(torn.load(), 0);
+  CAF_CHECK(reads.load() > 0);
+  // The writes from b reach a; then the counts are those of the map.
+  CAF_REQUIRE(!a.wait_for(token_of(*b.set("a0", "last")), 60s));
+  auto view = a.view();
+  CAF_CHECK_EQUAL(view.derived(*counts).at('a'),
+                  static_cast<int>(view.prefix("a").size()));
+  auto keys = view.keys();
+  CAF_CHECK(std::is_sorted(keys.begin(), keys.end()));
+  CAF_CHECK_EQUAL(keys, a.keys());
+  CAF_CHECK_EQUAL(view.revision(), a.revision());
+  CAF_CHECK(counts->failure().empty());
+}
+
+CAF_TEST(a fold that throws freezes its state and the map goes on) {
+  auto a = open("a");
+  auto seen
+    = a.observe<int>(0, [](int& n, const observed_change<std::string>& x) {
+        if (x.key == "bad")
+          throw std::runtime_error("no bad keys");
+        ++n;
+      });
+  CAF_REQUIRE(seen);
+  CAF_REQUIRE(a.set("good", "1"));
+  CAF_CHECK_EQUAL(a.view().derived(*seen), 1);
+  CAF_REQUIRE(a.set("bad", "1"));
+  CAF_REQUIRE(a.set("good", "2"));
+  CAF_CHECK_EQUAL(a.view().derived(*seen), 1);
+  CAF_CHECK_EQUAL(seen->failure(), "no bad keys");
+  CAF_CHECK_EQUAL(a.get("good"), std::optional<std::string>{"2"});
+  auto other = open("other");
+  bool refused = false;
+  try {
+    other.view().derived(*seen);
+  } catch (const std::invalid_argument&) {
+    refused = true;
+  }
+  CAF_CHECK(refused);
 }
 
 CAF_TEST(readers on many threads read safely while the store writes) {
@@ -261,6 +372,13 @@ CAF_TEST(replica readers on plain threads race a plain writer safely) {
         view.for_each([&](const record& x) {
           if (x.value_as<std::string>().empty())
             ++bad;
+        });
+        std::string last;
+        map->for_range("k1", "k5", [&](const record& x) {
+          if (x.key() <= last || x.value_as<std::string>().empty())
+            ++bad;
+          last = x.key();
+          return true;
         });
         std::this_thread::yield();
       }

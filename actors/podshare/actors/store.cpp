@@ -539,6 +539,10 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
     [=](watch_atom, watch_filter& filter, std::shared_ptr<watch_queue>& sink) {
       return watch(self, filter, sink);
     },
+    [=](observe_atom, std::shared_ptr<replica_observer>& observer,
+        std::shared_ptr<const void>& initial) {
+      return self->state.observe(std::move(observer), std::move(initial));
+    },
     [=](cancel_atom, watch_id id) {
       self->send(self->state.registry, cancel_atom::value, id);
     },

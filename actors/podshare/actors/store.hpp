@@ -165,6 +165,11 @@ struct store_state {
   /// Makes staged changes visible and refreshes the gauges.
   void publish();
 
+  /// Adds an observer of the replica and publishes its first state;
+  /// returns its id.
+  uint64_t observe(std::shared_ptr<replica_observer> observer,
+                   std::shared_ptr<const void> initial);
+
   /// Hands a non-fatal error to the error handler and the log.
   void report(const caf::error& err) const;
 

@@ -644,12 +644,19 @@ bytes store_state::encoded_value(const record& x) const {
 }
 
 void store_state::publish() {
-  cfg.map->publish();
+  cfg.map->publish(revision);
   // After the map: a reader that reads the revision and then the map sees
   // at least that state.
   detail::counters::set(cfg.counters->revision, revision);
   detail::counters::set(cfg.counters->keys, cfg.map->live_count());
   detail::counters::set(cfg.counters->tombstones, cfg.map->tombstone_count());
+}
+
+uint64_t store_state::observe(std::shared_ptr<replica_observer> observer,
+                              std::shared_ptr<const void> initial) {
+  auto id = cfg.map->add_observer(std::move(observer), std::move(initial));
+  publish();
+  return id;
 }
 
 void store_state::log(detail::log_level level, const char* event,
