@@ -63,11 +63,20 @@ outcome del(json_store& s, const std::string& key) {
   return res ? outcome::ok() : failure(res.error());
 }
 
-outcome keys(const json_store& s, std::ostream& out) {
-  auto xs = s.keys();
-  std::sort(xs.begin(), xs.end());
-  for (auto& x : xs)
+outcome keys(const json_store& s, std::string_view from, std::string_view to,
+             std::ostream& out) {
+  for (auto& x : s.view().keys(from, to))
     out << x << '\n';
+  return outcome::ok();
+}
+
+outcome entries(const json_store& s, std::string_view from, std::string_view to,
+                std::ostream& out) {
+  // One view for the whole walk: the lines show a single state of the store.
+  s.for_range(from, to, [&](std::string_view key, const nlohmann::json& value) {
+    out << nlohmann::json{{"key", std::string{key}}, {"value", value}}.dump()
+        << '\n';
+  });
   return outcome::ok();
 }
 

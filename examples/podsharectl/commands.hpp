@@ -18,6 +18,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 namespace podsharectl {
 
@@ -42,8 +43,16 @@ outcome set(json_store& s, const std::string& key, const nlohmann::json& value,
 /// Deletes `key`.
 outcome del(json_store& s, const std::string& key);
 
-/// Prints the live keys, sorted, one a line.
-outcome keys(const json_store& s, std::ostream& out);
+/// Prints the live keys with `from <= key < to` (no upper bound when `to`
+/// is empty), in key order, one a line.
+outcome keys(const json_store& s, std::string_view from, std::string_view to,
+             std::ostream& out);
+
+/// Prints the live entries with `from <= key < to` (no upper bound when `to`
+/// is empty), in key order, as JSON lines {"key","value"}: the shape `load`
+/// reads.
+outcome entries(const json_store& s, std::string_view from, std::string_view to,
+                std::ostream& out);
 
 /// Prints one JSON object: key -> {value, timestamp, origin, seq[,
 /// tombstone]}, tombstones only if `tombstones`.

@@ -9,6 +9,7 @@
 #include "transport_choice.hpp"
 
 #include "podshare/error.hpp"
+#include "podshare/key_range.hpp"
 #include "podshare/wire.hpp"
 
 #include <caf/actor_system.hpp>
@@ -23,6 +24,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace podsharectl {
 
@@ -50,10 +52,16 @@ struct cli {
   std::string value_text;
   nlohmann::json value;
   bool tombstones = false;
+  std::string key_prefix;
+  std::string range_from;
+  std::string range_to;
+  bool values = false;
   bool print_token = false;
   std::optional<podshare::write_token> wait_for;
   std::string watch_key;
   std::string watch_prefix;
+  std::string watch_from;
+  std::string watch_to;
   std::optional<uint64_t> count;
   std::string http;
   std::string load_file = "-";
@@ -78,6 +86,25 @@ caf::timespan timeout_of(const cli& x) {
     std::chrono::duration<double>{x.timeout_seconds});
 }
 
+/// Prints the live keys in [from, to) for `keys` and `range`, or with
+/// --values their entries as JSON lines.
+outcome print_range(const cli& args, const json_store& s, std::string_view from,
+                    std::string_view to) {
+  return args.values ? entries(s, from, to, std::cout)
+                     : keys(s, from, to, std::cout);
+}
+
+/// The events `watch` prints: of --key, of --prefix, in --from/--to, or all.
+podshare::watch_filter watch_filter_of(const cli& args) {
+  if (!args.watch_key.empty())
+    return podshare::watch_filter::key(args.watch_key);
+  if (!args.watch_prefix.empty())
+    return podshare::watch_filter::prefix(args.watch_prefix);
+  if (!args.watch_from.empty() || !args.watch_to.empty())
+    return podshare::watch_filter::range(args.watch_from, args.watch_to);
+  return podshare::watch_filter::all();
+}
+
 /// Runs the chosen command on an open store.
 outcome dispatch(const CLI::App& cmd, const cli& args, json_store& s) {
   auto name = cmd.get_name();
@@ -93,7 +120,10 @@ outcome dispatch(const CLI::App& cmd, const cli& args, json_store& s) {
   if (name == "del")
     return del(s, args.key);
   if (name == "keys")
-    return keys(s, std::cout);
+    return print_range(args, s, args.key_prefix,
+                       podshare::prefix_end(args.key_prefix));
+  if (name == "range")
+    return print_range(args, s, args.range_from, args.range_to);
   if (name == "dump")
     return dump(s, args.tombstones, std::cout);
   if (name == "stats")
@@ -101,17 +131,12 @@ outcome dispatch(const CLI::App& cmd, const cli& args, json_store& s) {
   if (name == "load")
     return load(s, args.loaded, std::cout);
   if (name == "watch") {
-    auto filter = !args.watch_key.empty()
-                    ? podshare::watch_filter::key(args.watch_key)
-                  : !args.watch_prefix.empty()
-                    ? podshare::watch_filter::prefix(args.watch_prefix)
-                    : podshare::watch_filter::all();
     watch_limits limits;
     limits.count = args.count;
     if (args.timeout_given)
       limits.timeout = timeout_of(args);
     limits.stop = &stop_requested;
-    return watch(s, std::move(filter), limits, std::cout);
+    return watch(s, watch_filter_of(args), limits, std::cout);
   }
   // serve is handled by `run`, which has the transport.
   return outcome::fail(exit_code::usage, "unknown command " + name);
@@ -279,13 +304,24 @@ void declare(CLI::App& app, cli& args) {
                 "print the write's token, for --wait-for on another pod");
   auto* del = app.add_subcommand("del", "delete a key");
   del->add_option("KEY", args.key)->required();
-  auto* keys
-    = app.add_subcommand("keys", "print the live keys, sorted, one a line");
+  auto* keys = app.add_subcommand("keys", "print the live keys in key order, "
+                                          "one a line");
+  keys->add_option("--prefix", args.key_prefix, "only keys that start with P")
+    ->type_name("P");
+  auto* range = app.add_subcommand(
+    "range", "print the live keys from FROM up to but excluding TO, in key "
+             "order, one a line; an empty TO (\"\") is no upper bound");
+  range->add_option("FROM", args.range_from)->required();
+  range->add_option("TO", args.range_to)->required();
+  for (auto* lister : {keys, range})
+    lister->add_flag("--values", args.values,
+                     "print JSON lines {\"key\",\"value\"} instead, the "
+                     "shape load reads");
   auto* dump = app.add_subcommand(
     "dump", "print one JSON object: key -> {value, timestamp, origin, seq}");
   dump->add_flag("--tombstones", args.tombstones,
                  "include deleted keys (\"tombstone\": true)");
-  for (auto* reader : {get, keys, dump})
+  for (auto* reader : {get, keys, range, dump})
     reader
       ->add_option_function<std::string>(
         "--wait-for",
@@ -303,8 +339,19 @@ void declare(CLI::App& app, cli& args) {
     "watch", "print one JSON line per event: "
              "{\"kind\",\"key\",\"value\",\"origin\",\"timestamp\"}");
   auto* wkey = watch->add_option("--key", args.watch_key, "only this key");
-  watch->add_option("--prefix", args.watch_prefix, "only keys with this prefix")
-    ->excludes(wkey);
+  auto* wprefix = watch
+                    ->add_option("--prefix", args.watch_prefix,
+                                 "only keys with this prefix")
+                    ->excludes(wkey);
+  // Either bound alone leaves the range open on the other side.
+  watch->add_option("--from", args.watch_from, "only keys from A on")
+    ->type_name("A")
+    ->excludes(wkey)
+    ->excludes(wprefix);
+  watch->add_option("--to", args.watch_to, "only keys before B")
+    ->type_name("B")
+    ->excludes(wkey)
+    ->excludes(wprefix);
   watch->add_option("--count", args.count, "stop after N events")
     ->check(CLI::PositiveNumber);
   app.add_subcommand("stats", "print the store's counters as one JSON object");

@@ -13,7 +13,7 @@ size_t align_up(size_t offset, size_t alignment) {
 
 } // namespace
 
-record* record::make(uint64_t hash, std::string_view key, int64_t timestamp,
+record* record::make(std::string_view key, int64_t timestamp,
                      const detail::interned_origin* origin, uint64_t seq,
                      const void* value, const value_layout& layout,
                      const bytes* raw, value_transfer transfer) {
@@ -31,7 +31,6 @@ record* record::make(uint64_t hash, std::string_view key, int64_t timestamp,
   void* memory = ::operator new(size);
   auto* bytes_at = static_cast<char*>(memory);
   auto* x = new (memory) record;
-  x->hash_ = hash;
   x->timestamp_ = timestamp;
   x->seq_ = seq;
   x->origin_ = origin;

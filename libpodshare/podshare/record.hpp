@@ -20,7 +20,7 @@ struct bytes_view {
 
 /// One key's state as the replica keeps it: a live value or a tombstone, and
 /// the version that put it there, all in one allocation. The key's bytes
-/// follow the 40-byte header; a live entry's decoded value follows the key,
+/// follow the 32-byte header; a live entry's decoded value follows the key,
 /// constructed in place. The writer's node id is interned, so an entry
 /// holds a pointer to it rather than a copy.
 ///
@@ -40,7 +40,7 @@ public:
   /// replica counts references.
   /// @pre `key` and `raw` are shorter than 2 GiB; to move, `value` points
   ///      to an object that is not const.
-  static record* make(uint64_t hash, std::string_view key, int64_t timestamp,
+  static record* make(std::string_view key, int64_t timestamp,
                       const detail::interned_origin* origin, uint64_t seq,
                       const void* value, const value_layout& layout,
                       const bytes* raw = nullptr,
@@ -48,8 +48,6 @@ public:
 
   /// Destroys a record that `make` built with the same layout.
   static void destroy(record* x, const value_layout& layout) noexcept;
-
-  uint64_t hash() const noexcept { return hash_; }
 
   std::string_view key() const noexcept {
     return {reinterpret_cast<const char*>(this + 1), key_size_};
@@ -102,7 +100,6 @@ public:
 private:
   record() = default;
 
-  uint64_t hash_ = 0;
   int64_t timestamp_ = 0;
   uint64_t seq_ = 0;
   const detail::interned_origin* origin_ = nullptr;

@@ -27,9 +27,10 @@ void delete_state(void* ptr, void*) {
 
 } // namespace
 
-replica::replica(value_layout layout)
-  : layout_(layout), trie_(detail::leaf_releaser{release_record, this}),
-    published_(new state) {}
+replica::replica(value_layout layout, bool ordered)
+  : layout_(layout),
+    trie_(detail::leaf_releaser{release_record, this}, &replica::hash),
+    ordered_(ordered), published_(new state{0, nullptr, 0, {}, ordered}) {}
 
 replica::~replica() {
   // Whoever destroys the replica held its last owner: no reader is left.
@@ -57,21 +58,21 @@ void replica::put(std::string_view key, const version& v, const void* value,
   record* x = nullptr;
   const record* old = nullptr;
   try {
-    x = record::make(hash(key), key, v.timestamp, origin, v.seq, value, layout_,
-                     raw, transfer);
-    old = trie_.put(x);
+    x = record::make(key, v.timestamp, origin, v.seq, value, layout_, raw,
+                     transfer);
+    old = trie_.put(hash(key), x);
   } catch (...) {
     if (x != nullptr)
       record::destroy(x, layout_);
     origins_.release(origin);
     throw;
   }
-  if (old != nullptr) {
+  if (old != nullptr)
     count(*old, -1);
+  if (ordered_ && old != nullptr)
     sorted_.replace(x);
-  } else {
+  else if (ordered_)
     sorted_.insert(x);
-  }
   count(*x, +1);
   stage(old, x);
 }
@@ -82,7 +83,8 @@ bool replica::remove(std::string_view key) {
     return false;
   count(*old, -1);
   stage(old, nullptr);
-  sorted_.remove(key);
+  if (ordered_)
+    sorted_.remove(key);
   return trie_.remove(hash(key), key);
 }
 
@@ -118,7 +120,8 @@ void replica::publish(uint64_t revision) {
     staged_.clear();
   }
   revision_ = revision;
-  auto* next = new state{trie_.root(), sorted_.root(), revision, derived_};
+  auto* next
+    = new state{trie_.root(), sorted_.root(), revision, derived_, ordered_};
   auto* previous = published_.exchange(next, std::memory_order_seq_cst);
   auto unlinked = trie_.seal();
   sorted_.seal(unlinked);

@@ -9,6 +9,7 @@
 #include "podshare/value_ops.hpp"
 #include "podshare/version.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <deque>
@@ -35,7 +36,9 @@ namespace podshare {
 /// single allocation, laid out as `layout` says.
 class replica {
 public:
-  explicit replica(value_layout layout);
+  /// A replica of values of `layout`; `ordered` keeps the entries in key
+  /// order too, which `for_range` otherwise gets by scanning and sorting.
+  explicit replica(value_layout layout, bool ordered = true);
   replica(const replica&) = delete;
   replica& operator=(const replica&) = delete;
   ~replica();
@@ -51,6 +54,8 @@ public:
     const detail::ordered_index::node* sorted = nullptr;
     uint64_t revision = 0;
     std::vector<std::shared_ptr<const void>> derived;
+    /// Whether `sorted` holds the map; if not, ranges scan `map`.
+    bool ordered = true;
   };
 
   // -- reading (any thread) -------------------------------------------------
@@ -77,7 +82,7 @@ public:
   template <class F>
   void for_range(std::string_view from, std::string_view to, F&& f) const {
     detail::read_guard guard;
-    detail::ordered_index::for_range(published()->sorted, from, to, f);
+    range_of(*published(), from, to, f);
   }
 
   /// One published state, read on the calling thread for as long as the
@@ -94,7 +99,7 @@ public:
 
     template <class F>
     void for_range(std::string_view from, std::string_view to, F&& f) const {
-      detail::ordered_index::for_range(state_->sorted, from, to, f);
+      range_of(*state_, from, to, f);
     }
 
     /// The store revision the state reflects.
@@ -196,6 +201,26 @@ private:
     return published_.load(std::memory_order_seq_cst);
   }
 
+  template <class F>
+  static void range_of(const state& s, std::string_view from,
+                       std::string_view to, F& f) {
+    if (s.ordered) {
+      detail::ordered_index::for_range(s.sorted, from, to, f);
+      return;
+    }
+    std::vector<const record*> found;
+    detail::hamt::for_each(s.map, [&](const record& x) {
+      if (x.key() >= from && (to.empty() || x.key() < to))
+        found.push_back(&x);
+    });
+    std::sort(found.begin(), found.end(), [](const record* x, const record* y) {
+      return x->key() < y->key();
+    });
+    for (auto* x : found)
+      if (!f(*x))
+        return;
+  }
+
   void count(const record& x, int delta);
   void stage(const record* before, const record* after);
   void reclaim();
@@ -206,6 +231,7 @@ private:
   detail::origin_table origins_;
   detail::hamt trie_;
   detail::ordered_index sorted_;
+  bool ordered_;
   std::atomic<const state*> published_;
   uint64_t revision_ = 0;
   std::vector<std::shared_ptr<replica_observer>> observers_;

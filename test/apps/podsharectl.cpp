@@ -4,6 +4,7 @@
 #include "load.hpp"
 
 #include "podshare/configure.hpp"
+#include "podshare/key_range.hpp"
 #include "podshare/net/memory/spawn.hpp"
 
 #include <caf/test/unit_test.hpp>
@@ -19,6 +20,7 @@
 #include <future>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -61,6 +63,28 @@ struct fixture {
     auto events = b.watch(podshare::watch_filter::key(key));
     return b.get(key).has_value() || events.next(caf::timespan{10s});
   }
+
+  /// Writes keys on pod a out of key order, deleting one: a, b, b/1, b/3,
+  /// b0, c and d stay live; b/2 is a tombstone.
+  void write_out_of_order() {
+    for (auto& [k, v] :
+         {std::pair{"d", json(4)}, std::pair{"b/3", json::array({3})},
+          std::pair{"b0", json(0)}, std::pair{"a", json("a")},
+          std::pair{"b/2", json(2)}, std::pair{"c", json(nullptr)},
+          std::pair{"b", json("b")}, std::pair{"b/1", json{{"n", 1}}}})
+      CAF_CHECK(set(a, k, v).code == exit_code::ok);
+    CAF_CHECK(del(a, "b/2").code == exit_code::ok);
+  }
+
+  /// Returns what `printer(a, from, to, out)` printed on pod a; checks that
+  /// it exited ok.
+  template <class Printer>
+  std::string print(Printer printer, std::string_view from,
+                    std::string_view to) {
+    std::ostringstream out;
+    CAF_CHECK(printer(a, from, to, out).code == exit_code::ok);
+    return out.str();
+  }
 };
 
 std::vector<json> lines_of(const std::string& text) {
@@ -98,8 +122,42 @@ CAF_TEST(keys are sorted and exclude deleted keys) {
     CAF_CHECK(set(a, k, json(true)).code == exit_code::ok);
   CAF_CHECK(del(a, "c").code == exit_code::ok);
   std::ostringstream out;
-  CAF_CHECK(keys(a, out).code == exit_code::ok);
+  CAF_CHECK(keys(a, "", "", out).code == exit_code::ok);
   CAF_CHECK_EQUAL(out.str(), "a\nb\n");
+}
+
+CAF_TEST(keys with a prefix prints exactly its live keys in key order) {
+  // "b" sorts just before the prefix, "b0" is its end ('/' + 1).
+  write_out_of_order();
+  // What main passes for `keys --prefix b/`.
+  auto end = podshare::prefix_end("b/");
+  CAF_CHECK_EQUAL(end, "b0");
+  CAF_CHECK_EQUAL(print(keys, "b/", end), "b/1\nb/3\n");
+  CAF_CHECK_EQUAL(print(entries, "b/", end), R"({"key":"b/1","value":{"n":1}}
+{"key":"b/3","value":[3]}
+)");
+}
+
+CAF_TEST(range prints exactly the live keys from its start up to its end) {
+  write_out_of_order();
+  // "a" sorts just before FROM; "c" is TO itself, excluded.
+  CAF_CHECK_EQUAL(print(keys, "b", "c"), "b\nb/1\nb/3\nb0\n");
+  // An empty TO is no upper bound.
+  CAF_CHECK_EQUAL(print(keys, "b", ""), "b\nb/1\nb/3\nb0\nc\nd\n");
+  CAF_CHECK_EQUAL(print(keys, "", ""), "a\nb\nb/1\nb/3\nb0\nc\nd\n");
+  // FROM past TO is an empty range, not an error.
+  CAF_CHECK_EQUAL(print(keys, "c", "b"), "");
+}
+
+CAF_TEST(range with values prints one JSON line per live entry in key order) {
+  write_out_of_order();
+  CAF_CHECK_EQUAL(print(entries, "b", "b0"), R"({"key":"b","value":"b"}
+{"key":"b/1","value":{"n":1}}
+{"key":"b/3","value":[3]}
+)");
+  CAF_CHECK_EQUAL(print(entries, "c", ""), R"({"key":"c","value":null}
+{"key":"d","value":4}
+)");
 }
 
 CAF_TEST(dump shows versions and tombstones only when asked) {

@@ -38,6 +38,9 @@ expect 0 '' "${m[@]}" del k
 expect 0 '^\{\}$' "${m[@]}" dump --tombstones
 expect 0 '"writes_local":0' "${m[@]}" stats
 expect 0 '' "${m[@]}" keys
+expect 0 '' "${m[@]}" keys --prefix p --values
+expect 0 '' "${m[@]}" range a ""
+expect 0 '' "${m[@]}" range a b --values
 # --timeout also bounds opening the store: generous for sanitizer builds.
 expect 0 '' "${m[@]}" watch --prefix p --timeout 2
 # 1: key absent.
@@ -50,6 +53,9 @@ expect 2 'choose a transport' --topic t get k
 expect 2 'subcommand is required' "${m[@]}"
 expect 2 'excludes' --memory --redis redis://127.0.0.1:1 --topic t keys
 expect 2 'excludes' "${m[@]}" watch --key a --prefix b
+expect 2 'excludes' "${m[@]}" watch --prefix a --from b
+expect 2 'TO is required' "${m[@]}" range a
+expect 2 'INCARNATION.SEQ.ORIGIN' "${m[@]}" range a b --wait-for nope
 expect 2 'bad --redis URL' --redis http://127.0.0.1:1 --topic t keys
 expect 3 'Connection refused' --redis redis://127.0.0.1:1 --topic t keys
 expect 2 'bad --listen' --listen nowhere --topic t keys
@@ -66,8 +72,8 @@ expect 2 'invalid JSON arguments' --memory call ws:x send '{bad'
 expect 5 'no route for ws:x' --memory call ws:x send '{}'
 # --help on the tool and on every command.
 expect 0 'Exit codes' --help
-for cmd in get set del keys dump watch stats serve counter gen members owner \
-           call reply; do
+for cmd in get set del keys range dump watch stats serve counter gen members \
+           owner call reply; do
   expect 0 "$cmd" "$cmd" --help
 done
 

@@ -3,7 +3,8 @@
 # redis-server: set in one process and get in another, watch --prefix prints
 # exactly the matching events, dump shows versions and tombstones, load
 # replays the watch's output into another topic (and a bad file writes
-# nothing), and a wrong password or an unreachable server is exit code 3;
+# nothing), keys --prefix, range and watch --from/--to keep to their bounds
+# and key order, and a wrong password or an unreachable server is exit code 3;
 # the coordination commands count, bump, list a serving pod as a member and
 # name its owner; call and reply end in each outcome's exit code.
 # Usage: podsharectl_redis.sh PATH_TO_PODSHARECTL
@@ -17,6 +18,9 @@ port=$redis_port
 url="redis://:secret@127.0.0.1:$port"
 r=(--redis "$url" --topic orders)
 source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh"
+expect_out() {
+  [[ $(cat "$dir/out") == "$1" ]] || fail "printed '$(cat "$dir/out")', want '$1'"
+}
 
 run 0 "${r[@]}" set o/1 '{"item":"book","qty":2}'
 run 0 "${r[@]}" get o/1 &&
@@ -77,13 +81,40 @@ run 0 "${l[@]}" dump --tombstones &&
   { grep -q '"o/1":{[^}]*"tombstone":true' "$dir/out" ||
     fail "dump printed $(cat "$dir/out")"; }
 
+# Sorted reads, each write its own process and out of key order: keys
+# --prefix and range print exactly the live keys in their bounds, in order;
+# b/2 is deleted, and a, b (before b/), b0 (the end of b/) and c (TO) lie
+# just outside one of them. A watch of [b, c) sees only the events inside.
+o=(--redis "$url" --topic sorted)
+"$ctl" "${o[@]}" watch --from b --to c --count 5 --timeout 20 \
+  >"$dir/range_watch" &
+watcher=$!
+sleep 1 # Let the watcher subscribe; only pacing, nothing is timed.
+for k in d b/2 c a b0; do
+  run 0 "${o[@]}" set "$k" "\"$k\""
+done
+run 0 "${o[@]}" del b/2
+run 0 "${o[@]}" set b/1 '{"n":1}'
+run 0 "${o[@]}" set b '"b"' --print-token
+token=$(cat "$dir/out")
+wait $watcher || fail "watch exited $?"
+[[ $(grep -o '"key":"[^"]*"' "$dir/range_watch" | tr '\n' ' ') == \
+  '"key":"b/2" "key":"b0" "key":"b/2" "key":"b/1" "key":"b" ' ]] &&
+  [[ $(grep -c '"kind":"delete"' "$dir/range_watch") -eq 1 ]] ||
+  fail "watch --from b --to c printed $(cat "$dir/range_watch")"
+run 0 "${o[@]}" keys --prefix b/ && expect_out 'b/1'
+run 0 "${o[@]}" range b c --wait-for "$token" && expect_out $'b\nb/1\nb0'
+run 0 "${o[@]}" range b "" && expect_out $'b\nb/1\nb0\nc\nd'
+b1='{"key":"b/1","value":{"n":1}}'
+run 0 "${o[@]}" range a b0 --values &&
+  expect_out "$(printf '%s\n' '{"key":"a","value":"a"}' \
+                '{"key":"b","value":"b"}' "$b1")"
+run 0 "${o[@]}" keys --prefix b/ --values && expect_out "$b1"
+
 # The coordination commands (docs/coordination.md), each its own process:
 # every process is a new writer, and what earlier ones wrote comes back from
 # the snapshot in Redis.
 c=(--redis "$url")
-expect_out() {
-  [[ $(cat "$dir/out") == "$1" ]] || fail "printed '$(cat "$dir/out")', want '$1'"
-}
 run 0 "${c[@]}" counter incr views --by 5 && expect_out 5
 run 0 "${c[@]}" counter decr views && expect_out 4
 run 0 "${c[@]}" counter get views && expect_out 4

@@ -16,8 +16,8 @@ namespace podshare::bench {
 namespace {
 
 // A replica with `n` live entries, filled as the store fills it.
-std::shared_ptr<replica> make_replica(size_t n) {
-  auto map = std::make_shared<replica>(layout_of<std::string>());
+std::shared_ptr<replica> make_replica(size_t n, bool ordered = true) {
+  auto map = std::make_shared<replica>(layout_of<std::string>(), ordered);
   auto keys = make_keys(n);
   for (size_t i = 0; i < n; ++i) {
     auto value = make_value(i);
@@ -113,10 +113,11 @@ BENCHMARK(podshare_open_from_snapshot)
 // Heap bytes per live entry beyond its key (16 bytes) and value (64 bytes):
 // what destroying a replica of 100,000 entries gives back to malloc,
 // measured on this thread so that other threads' churn stays out of it.
+// `range(0)` is `options::ordered_reads`.
 void podshare_memory_per_entry(benchmark::State& state) {
   constexpr size_t n = 100000;
   for (auto _ : state) {
-    auto map = make_replica(n);
+    auto map = make_replica(n, state.range(0) != 0);
     auto before = static_cast<double>(mallinfo2().uordblks);
     map.reset();
     auto after = static_cast<double>(mallinfo2().uordblks);
@@ -126,6 +127,8 @@ void podshare_memory_per_entry(benchmark::State& state) {
   }
 }
 BENCHMARK(podshare_memory_per_entry)
+  ->Arg(1)
+  ->Arg(0)
   ->Iterations(1)
   ->Unit(benchmark::kMillisecond);
 

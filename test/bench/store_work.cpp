@@ -17,8 +17,9 @@ namespace {
 // The keys of the p2p benchmark's stores when it writes its last batches.
 constexpr int64_t large_key_count = 200000;
 
-// A store's state as `spawn_store` sets it up, without the actor.
-std::unique_ptr<actors::store_state> detached_state() {
+// A store's state as `spawn_store` sets it up, without the actor; with
+// `options::ordered_reads` as `ordered` says.
+std::unique_ptr<actors::store_state> detached_state(bool ordered) {
   auto values = std::make_shared<const value_ops>(
     make_value_ops<std::string, msgpack_codec<std::string>>());
   options opts;
@@ -29,7 +30,7 @@ std::unique_ptr<actors::store_state> detached_state() {
             {},
             values,
             opts,
-            std::make_shared<replica>(values->layout),
+            std::make_shared<replica>(values->layout, ordered),
             std::make_shared<detail::counters>()});
   return st;
 }
@@ -51,8 +52,9 @@ std::vector<write_item> facade_batch(const std::vector<std::string>& keys,
 // `set` of `range(0)` items into a store of `range(1)` keys, then the group
 // commit's hand-over of the encoded batch, as the actor does it. The larger
 // map no longer fits the caches, as in the p2p benchmark's stores.
+// `range(2)` is `options::ordered_reads`.
 void store_work_set_batch(benchmark::State& state) {
-  auto st = detached_state();
+  auto st = detached_state(state.range(2) != 0);
   const auto keys = make_keys(static_cast<size_t>(state.range(1)));
   auto n = static_cast<size_t>(state.range(0));
   for (size_t first = 0; first < keys.size(); first += n)
@@ -74,14 +76,15 @@ void store_work_set_batch(benchmark::State& state) {
                           * state.range(0));
 }
 BENCHMARK(store_work_set_batch)
-  ->Args({1000, key_count})
-  ->Args({1000, large_key_count});
+  ->Args({1000, key_count, 1})
+  ->Args({1000, large_key_count, 1})
+  ->Args({1000, key_count, 0});
 
 // The receiving side: `apply_remote` of one batch of `range(0)` writes from
 // another pod (decode, check, apply, publish) that overwrite entries of a
 // store of `range(1)` keys.
 void store_work_apply_remote(benchmark::State& state) {
-  auto sender = detached_state();
+  auto sender = detached_state(true);
   const auto keys = make_keys(static_cast<size_t>(state.range(1)));
   auto n = static_cast<size_t>(state.range(0));
   // The sender's batches as the wire carries them: a round that fills the
@@ -99,7 +102,7 @@ void store_work_apply_remote(benchmark::State& state) {
   auto filling = round();
   auto updates = round();
   auto filled_receiver = [&] {
-    auto receiver = detached_state();
+    auto receiver = detached_state(state.range(2) != 0);
     receiver->node_id = "76543210fedcba9876543210";
     for (auto& payload : filling)
       receiver->apply_remote(payload);
@@ -121,8 +124,9 @@ void store_work_apply_remote(benchmark::State& state) {
                           * state.range(0));
 }
 BENCHMARK(store_work_apply_remote)
-  ->Args({1000, key_count})
-  ->Args({1000, large_key_count});
+  ->Args({1000, key_count, 1})
+  ->Args({1000, large_key_count, 1})
+  ->Args({1000, key_count, 0});
 
 // The facade's share of `set_many`: encoding a batch of `range(0)` items.
 void store_work_facade_batch(benchmark::State& state) {

@@ -83,8 +83,10 @@ rc::Gen<op> any_op() {
 } // namespace
 
 CAF_TEST(range reads agree with a std::map under random batches) {
-  CAF_CHECK(rc::check("ranges match the model", [] {
-    replica r{layout_of<std::string>()};
+  // Without the ordered index (options::ordered_reads off), ranges scan and
+  // sort: the same answers.
+  CAF_CHECK(rc::check("ranges match the model", [](bool ordered) {
+    replica r{layout_of<std::string>(), ordered};
     model m;
     auto batches = *rc::gen::inRange(1, 8);
     int stamp = 0;

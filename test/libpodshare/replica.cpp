@@ -32,19 +32,29 @@ std::string value_of(const replica& r, const std::string& key) {
   });
 }
 
+// The hashes the test chose for its keys.
+std::map<std::string, uint64_t, std::less<>> chosen_hashes;
+
+uint64_t chosen_hash(std::string_view key) {
+  return chosen_hashes.find(key)->second;
+}
+
 // A trie of tombstones (no values to free), for hashes chosen by the test.
 struct bare_trie {
-  detail::hamt trie{detail::leaf_releaser{
-    [](void* leaf, void*) {
-      record::destroy(static_cast<record*>(leaf), value_layout{});
-    },
-    nullptr}};
+  detail::hamt trie{detail::leaf_releaser{[](void* leaf, void*) {
+                                            record::destroy(
+                                              static_cast<record*>(leaf),
+                                              value_layout{});
+                                          },
+                                          nullptr},
+                    chosen_hash};
   detail::interned_origin origin{"n", 1};
 
   // Returns the replaced leaf, if any.
   const record* put(uint64_t hash, std::string_view key) {
-    return trie.put(
-      record::make(hash, key, 1, &origin, 1, nullptr, value_layout{}));
+    chosen_hashes[std::string{key}] = hash;
+    return trie.put(hash,
+                    record::make(key, 1, &origin, 1, nullptr, value_layout{}));
   }
 };
 

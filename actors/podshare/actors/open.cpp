@@ -43,7 +43,8 @@ caf::expected<store_handle> spawn_store(caf::actor_system& sys,
   handle.options = opts;
   handle.values = std::make_shared<const value_ops>(std::move(values));
   handle.counters = std::make_shared<detail::counters>();
-  auto map = std::make_shared<replica>(handle.values->layout);
+  auto map = std::make_shared<replica>(handle.values->layout,
+                                       handle.options.ordered_reads);
   handle.map = map;
   actors::store_config cfg{std::move(topic), std::move(transport),
                            handle.values,    opts,

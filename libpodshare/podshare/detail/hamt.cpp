@@ -48,7 +48,7 @@ const record* hamt::find(node_ref node, uint64_t hash, std::string_view key) {
   while (node != 0) {
     if (is_leaf(node)) {
       auto* leaf = as_leaf(node);
-      return leaf->hash() == hash && leaf->key() == key ? leaf : nullptr;
+      return leaf->key() == key ? leaf : nullptr;
     }
     auto* in = reinterpret_cast<const inner*>(node);
     if (in->collision != 0) {
@@ -94,9 +94,9 @@ void hamt::prefetch(node_ref root, const std::vector<uint64_t>& hashes,
   }
 }
 
-const record* hamt::put(record* leaf) {
+const record* hamt::put(uint64_t hash, record* leaf) {
   const record* replaced = nullptr;
-  root_ = assoc(root_, 0, leaf, replaced);
+  root_ = assoc(root_, 0, hash, leaf, replaced);
   return replaced;
 }
 
@@ -154,8 +154,8 @@ void hamt::drop_leaf(const record* leaf) {
     {const_cast<record*>(leaf), releaser_.release, releaser_.context});
 }
 
-node_ref hamt::join(node_ref existing, record* leaf, unsigned shift) {
-  auto* old = as_leaf(existing);
+node_ref hamt::join(node_ref existing, uint64_t existing_hash, uint64_t hash,
+                    record* leaf, unsigned shift) {
   if (shift >= hash_bits) {
     auto* in = make_inner(0, 2, true);
     auto* kids = const_cast<node_ref*>(children(in));
@@ -163,12 +163,12 @@ node_ref hamt::join(node_ref existing, record* leaf, unsigned shift) {
     kids[1] = tag_leaf(leaf);
     return reinterpret_cast<node_ref>(in);
   }
-  auto old_index = index_at(old->hash(), shift);
-  auto new_index = index_at(leaf->hash(), shift);
+  auto old_index = index_at(existing_hash, shift);
+  auto new_index = index_at(hash, shift);
   if (old_index == new_index) {
     auto* in = make_inner(uint32_t{1} << old_index, 1, false);
     const_cast<node_ref*>(children(in))[0]
-      = join(existing, leaf, shift + bits_per_level);
+      = join(existing, existing_hash, hash, leaf, shift + bits_per_level);
     return reinterpret_cast<node_ref>(in);
   }
   auto* in = make_inner((uint32_t{1} << old_index) | (uint32_t{1} << new_index),
@@ -180,18 +180,18 @@ node_ref hamt::join(node_ref existing, record* leaf, unsigned shift) {
   return reinterpret_cast<node_ref>(in);
 }
 
-node_ref hamt::assoc(node_ref node, unsigned shift, record* leaf,
+node_ref hamt::assoc(node_ref node, unsigned shift, uint64_t hash, record* leaf,
                      const record*& replaced) {
   if (node == 0)
     return tag_leaf(leaf);
   if (is_leaf(node)) {
     auto* old = as_leaf(node);
-    if (old->hash() == leaf->hash() && old->key() == leaf->key()) {
+    if (old->key() == leaf->key()) {
       replaced = old;
       drop_leaf(old);
       return tag_leaf(leaf);
     }
-    return join(node, leaf, shift);
+    return join(node, hash_(old->key()), hash, leaf, shift);
   }
   auto* in = reinterpret_cast<inner*>(node);
   auto* kids = const_cast<node_ref*>(children(in));
@@ -205,7 +205,7 @@ node_ref hamt::assoc(node_ref node, unsigned shift, record* leaf,
         break;
       }
   } else {
-    bit = uint32_t{1} << index_at(leaf->hash(), shift);
+    bit = uint32_t{1} << index_at(hash, shift);
     pos = position(in->bitmap, bit);
     present = (in->bitmap & bit) != 0;
   }
@@ -216,7 +216,7 @@ node_ref hamt::assoc(node_ref node, unsigned shift, record* leaf,
       drop_leaf(replaced);
       child = tag_leaf(leaf);
     } else {
-      child = assoc(kids[pos], shift + bits_per_level, leaf, replaced);
+      child = assoc(kids[pos], shift + bits_per_level, hash, leaf, replaced);
     }
     if (in->generation == generation_) {
       kids[pos] = child;
@@ -246,7 +246,7 @@ node_ref hamt::dissoc(node_ref node, unsigned shift, uint64_t hash,
     return 0;
   if (is_leaf(node)) {
     auto* leaf = as_leaf(node);
-    if (leaf->hash() != hash || leaf->key() != key)
+    if (leaf->key() != key)
       return node;
     removed = true;
     drop_leaf(leaf);

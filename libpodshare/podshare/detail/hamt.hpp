@@ -33,7 +33,12 @@ using node_ref = uintptr_t;
 /// batch copies each path once.
 class hamt {
 public:
-  explicit hamt(leaf_releaser releaser) : releaser_(releaser) {}
+  /// Hashes a key; leaves do not keep their hashes (8 bytes an entry), so
+  /// the trie asks again the few times it needs a leaf's.
+  using hash_function = uint64_t (*)(std::string_view key);
+
+  hamt(leaf_releaser releaser, hash_function hash)
+    : releaser_(releaser), hash_(hash) {}
   hamt(const hamt&) = delete;
   hamt& operator=(const hamt&) = delete;
   ~hamt();
@@ -60,10 +65,11 @@ public:
   /// The writer's current root, including unsealed changes.
   node_ref root() const noexcept { return root_; }
 
-  /// Inserts or replaces the leaf for `leaf->key()`; takes ownership. The
-  /// replaced leaf, if any, goes to the garbage and is returned (readable
-  /// until the garbage is freed); null when the key is new.
-  const record* put(record* leaf);
+  /// Inserts or replaces the leaf for `leaf->key()`, whose hash is `hash`;
+  /// takes ownership. The replaced leaf, if any, goes to the garbage and is
+  /// returned (readable until the garbage is freed); null when the key is
+  /// new.
+  const record* put(uint64_t hash, record* leaf);
 
   /// Removes `key`; returns whether it was there.
   bool remove(uint64_t hash, std::string_view key);
@@ -80,11 +86,12 @@ public:
 private:
   struct inner;
 
-  node_ref assoc(node_ref node, unsigned shift, record* leaf,
+  node_ref assoc(node_ref node, unsigned shift, uint64_t hash, record* leaf,
                  const record*& replaced);
   node_ref dissoc(node_ref node, unsigned shift, uint64_t hash,
                   std::string_view key, bool& removed);
-  node_ref join(node_ref existing, record* leaf, unsigned shift);
+  node_ref join(node_ref existing, uint64_t existing_hash, uint64_t hash,
+                record* leaf, unsigned shift);
   inner* make_inner(uint32_t bitmap, uint16_t count, bool collision);
   void drop(inner* node);
   void drop_leaf(const record* leaf);
@@ -101,6 +108,7 @@ private:
   static constexpr size_t max_recycled = 4096;
 
   leaf_releaser releaser_;
+  hash_function hash_;
   node_ref root_ = 0;
   uint64_t generation_ = 1;
   std::vector<garbage> garbage_;

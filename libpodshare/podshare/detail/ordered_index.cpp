@@ -158,7 +158,14 @@ ordered_index::node* ordered_index::insert_into(node* n, const record* x,
               seps + pos + 1);
   }
   uint16_t total = max_entries + 1;
+  // Keys written in order (ascending or descending) would leave every node
+  // half empty if split down the middle: past an end, the new entry goes
+  // alone and the old node stays full.
   auto half = static_cast<uint16_t>(total / 2);
+  if (pos == n->count)
+    half = max_entries;
+  else if (pos == 0)
+    half = 1;
   auto rest = static_cast<uint16_t>(total - half);
   auto* left = make(n->leaf, half, static_cast<uint16_t>(half + slack));
   right = make(n->leaf, rest, static_cast<uint16_t>(rest + slack));
