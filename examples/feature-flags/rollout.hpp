@@ -18,7 +18,7 @@
 
 namespace flags {
 
-/// A feature flag as the operator writes it under `flags:<name>`.
+/// A feature flag as the operator writes it under `flags:<team>/<name>`.
 struct flag {
   std::string name;
   /// Off overrides the percentage: the kill switch.

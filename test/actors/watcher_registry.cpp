@@ -186,10 +186,13 @@ CAF_TEST(a watcher sees its own write exactly once) {
   CAF_CHECK_EQUAL(a.counters->read().writes_applied, 1u);
 }
 
-CAF_TEST(key and prefix filters deliver nothing else) {
+CAF_TEST(key prefix and range filters deliver nothing else) {
   auto a = open("a");
   auto by_key = watch(a, watch_filter::key("user:1"));
   auto by_prefix = watch(a, watch_filter::prefix("flags:"));
+  // Half-open: "user:1" is in, "user:2" would not be.
+  auto by_range = watch(a, watch_filter::range("flags:b", "user:10"));
+  auto from_on = watch(a, watch_filter::range("user", ""));
   auto by_predicate = watch(a, watch_filter::where([](const event& x) {
                               return x.kind == event_kind::erase;
                             }));
@@ -198,6 +201,8 @@ CAF_TEST(key and prefix filters deliver nothing else) {
   CAF_CHECK(erase(a, "user:1"));
   CAF_CHECK_EQUAL(keys_of(*by_key), (strings{"user:1", "user:1"}));
   CAF_CHECK_EQUAL(keys_of(*by_prefix), (strings{"flags:a", "flags:b"}));
+  CAF_CHECK_EQUAL(keys_of(*by_range), (strings{"user:1", "flags:b", "user:1"}));
+  CAF_CHECK_EQUAL(keys_of(*from_on), (strings{"user:1", "user:10", "user:1"}));
   CAF_CHECK_EQUAL(keys_of(*by_predicate), (strings{"user:1"}));
 }
 

@@ -25,6 +25,12 @@ size_t slots_of(bool leaf, uint16_t capacity) {
   return leaf ? capacity : 2u * capacity;
 }
 
+// The capacity of a node made to hold `count` entries.
+uint16_t room_for(uint16_t count) {
+  return std::min<uint16_t>(ordered_index::max_entries,
+                            static_cast<uint16_t>(count + slack));
+}
+
 } // namespace
 
 ordered_index::~ordered_index() {
@@ -60,9 +66,7 @@ void ordered_index::drop(node* n) {
 ordered_index::node* ordered_index::writable(node* n, uint16_t need) {
   if (n->generation == generation_ && n->capacity >= need)
     return n;
-  auto capacity
-    = std::min<uint16_t>(max_entries, static_cast<uint16_t>(need + slack));
-  auto* copy = make(n->leaf, n->count, capacity);
+  auto* copy = make(n->leaf, n->count, room_for(need));
   std::memcpy(copy->items(), n->items(), n->count * sizeof(void*));
   if (!n->leaf)
     std::memcpy(copy->separators(), n->separators(), n->count * sizeof(void*));
@@ -86,7 +90,7 @@ void ordered_index::seal(std::vector<garbage>& into) {
 
 void ordered_index::insert(const record* x) {
   if (root_ == nullptr) {
-    root_ = make(true, 1, 1 + slack);
+    root_ = make(true, 1, room_for(1));
     root_->items()[0] = x;
     return;
   }
@@ -97,7 +101,7 @@ void ordered_index::insert(const record* x) {
     root_ = left;
     return;
   }
-  root_ = make(false, 2, 2 + slack);
+  root_ = make(false, 2, room_for(2));
   root_->children()[0] = left;
   root_->children()[1] = right;
   root_->separators()[1] = right_first;
@@ -167,8 +171,8 @@ ordered_index::node* ordered_index::insert_into(node* n, const record* x,
   else if (pos == 0)
     half = 1;
   auto rest = static_cast<uint16_t>(total - half);
-  auto* left = make(n->leaf, half, static_cast<uint16_t>(half + slack));
-  right = make(n->leaf, rest, static_cast<uint16_t>(rest + slack));
+  auto* left = make(n->leaf, half, room_for(half));
+  right = make(n->leaf, rest, room_for(rest));
   auto** left_slots = reinterpret_cast<const void**>(left->items());
   auto** right_slots = reinterpret_cast<const void**>(right->items());
   std::copy(slots, slots + half, left_slots);
@@ -286,7 +290,7 @@ void ordered_index::merge_small_leaf(node* parent, uint16_t i) {
   if (!a->leaf || !b->leaf || a->count + b->count > max_entries * 3 / 4)
     return;
   auto total = static_cast<uint16_t>(a->count + b->count);
-  auto* merged = make(true, total, static_cast<uint16_t>(total + slack));
+  auto* merged = make(true, total, room_for(total));
   std::copy(a->items(), a->items() + a->count, merged->items());
   std::copy(b->items(), b->items() + b->count, merged->items() + a->count);
   drop(a);
