@@ -58,7 +58,7 @@ struct options {
   /// Whether the replica keeps its entries in key order too, for `range`,
   /// `prefix` and sorted `keys`. Off, those still answer, in order, by
   /// scanning and sorting the map: a store that never reads ranges saves
-  /// about 9 bytes an entry and 15% of its work per write
+  /// about 9 bytes an entry and 4–17% of its work per write
   /// (docs/performance.md).
   bool ordered_reads = true;
   /// How long a store waits for its transport to take a message or a

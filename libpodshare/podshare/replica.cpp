@@ -101,7 +101,11 @@ void replica::stage(const record* before, const record* after) {
 }
 
 size_t replica::add_observer(std::shared_ptr<replica_observer> observer,
-                             std::shared_ptr<const void> initial) {
+                             const std::shared_ptr<const void>& initial) {
+  // The new observer starts from the writer's state, staged changes
+  // included: fold those into the others first, so no observer sees them
+  // twice.
+  fold_staged();
   std::vector<replica_change> everything;
   everything.reserve(live_);
   detail::hamt::for_each(trie_.root(), [&](const record& x) {
@@ -113,12 +117,20 @@ size_t replica::add_observer(std::shared_ptr<replica_observer> observer,
   return observers_.size() - 1;
 }
 
+void replica::fold_staged() {
+  if (staged_.empty())
+    return;
+  // All or none: an observer that throws leaves every state as it was, and
+  // the changes staged for the next try.
+  auto next = derived_;
+  for (size_t i = 0; i < observers_.size(); ++i)
+    next[i] = observers_[i]->fold(derived_[i], staged_);
+  derived_ = std::move(next);
+  staged_.clear();
+}
+
 void replica::publish(uint64_t revision) {
-  if (!staged_.empty()) {
-    for (size_t i = 0; i < observers_.size(); ++i)
-      derived_[i] = observers_[i]->fold(derived_[i], staged_);
-    staged_.clear();
-  }
+  fold_staged();
   revision_ = revision;
   auto* next
     = new state{trie_.root(), sorted_.root(), revision, derived_, ordered_};

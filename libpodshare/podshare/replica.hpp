@@ -185,7 +185,7 @@ public:
   /// folded in; readers see it from the next `publish`. Returns its id for
   /// `view::derived`. Observers stay until the replica goes.
   size_t add_observer(std::shared_ptr<replica_observer> observer,
-                      std::shared_ptr<const void> initial);
+                      const std::shared_ptr<const void>& initial);
 
   /// Live entries in the writer's state.
   size_t live_count() const noexcept { return live_; }
@@ -223,6 +223,7 @@ private:
 
   void count(const record& x, int delta);
   void stage(const record* before, const record* after);
+  void fold_staged();
   void reclaim();
   static void release_record(void* leaf, void* self);
 

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -254,8 +255,10 @@ public:
   /// the state per batch: keep it quick and the state small. A fold that
   /// throws freezes the state (`observer::failure` says why); the map goes
   /// on. Observers last as long as the store.
+  /// (`D` comes from `initial` alone: `fold` may be any callable.)
   template <class D>
-  caf::expected<observer<D>> observe(D initial, fold_function<T, D> fold) {
+  caf::expected<observer<D>>
+  observe(D initial, std::common_type_t<fold_function<T, D>> fold) {
     auto typed
       = std::make_shared<detail::typed_observer<T, D>>(std::move(fold));
     std::shared_ptr<const void> state

@@ -81,12 +81,16 @@ public:
   uint64_t revision() const noexcept { return view_.revision(); }
 
   /// The state `o` derived from exactly this map.
-  /// @throws std::invalid_argument if `o` observes another store.
+  /// @throws std::invalid_argument if `o` observes another store, or
+  ///         started after this view was taken.
   template <class D>
   const D& derived(const observer<D>& o) const {
-    auto* state = o.owner() == map_ ? view_.derived(o.id()) : nullptr;
-    if (state == nullptr)
+    if (o.owner() != map_)
       throw std::invalid_argument("podshare: observer of another store");
+    auto* state = view_.derived(o.id());
+    if (state == nullptr)
+      throw std::invalid_argument(
+        "podshare: observer started after this view was taken");
     return *static_cast<const D*>(state);
   }
 

@@ -194,12 +194,12 @@ CAF_TEST(ranges and observers read one batch whole while the store writes) {
 
 CAF_TEST(a fold that throws freezes its state and the map goes on) {
   auto a = open("a");
-  auto seen
-    = a.observe<int>(0, [](int& n, const observed_change<std::string>& x) {
-        if (x.key == "bad")
-          throw std::runtime_error("no bad keys");
-        ++n;
-      });
+  // The state's type comes from the initial value; the fold is a lambda.
+  auto seen = a.observe(0, [](int& n, const observed_change<std::string>& x) {
+    if (x.key == "bad")
+      throw std::runtime_error("no bad keys");
+    ++n;
+  });
   CAF_REQUIRE(seen);
   CAF_REQUIRE(a.set("good", "1"));
   CAF_CHECK_EQUAL(a.view().derived(*seen), 1);

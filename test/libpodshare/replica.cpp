@@ -7,7 +7,9 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 using namespace podshare;
 
@@ -306,4 +308,61 @@ CAF_TEST(the epoch advances only when every reader has caught up) {
   domain.try_advance();
   CAF_CHECK_GREATER(domain.current(), entered);
   domain.release_slot(reader);
+}
+
+namespace {
+
+// Counts live keys; throws at the fold `fail_at` (counted from 1).
+struct counting_observer : replica_observer {
+  int folds = 0;
+  int fail_at = 0;
+
+  std::shared_ptr<const void>
+  fold(const std::shared_ptr<const void>& state,
+       const std::vector<replica_change>& changes) override {
+    if (++folds == fail_at)
+      throw std::runtime_error("refused");
+    auto n = *static_cast<const int*>(state.get());
+    for (auto& x : changes)
+      n += (x.after != nullptr ? 1 : 0) - (x.before != nullptr ? 1 : 0);
+    return std::make_shared<const int>(n);
+  }
+};
+
+int derived_count(const replica& r, size_t id) {
+  replica::view v{r};
+  return *static_cast<const int*>(v.derived(id));
+}
+
+} // namespace
+
+CAF_TEST(observers fold each change once and all or none of a batch) {
+  string_replica r;
+  auto a = std::make_shared<counting_observer>();
+  auto zero = std::make_shared<const int>(0);
+  auto first = r.add_observer(a, zero);
+  r.put_live("k1", "v");
+  // Added while k1 is staged: it starts with k1, and `a` folds k1 once.
+  auto b = std::make_shared<counting_observer>();
+  auto second = r.add_observer(b, zero);
+  r.publish();
+  CAF_CHECK_EQUAL(derived_count(r, first), 1);
+  CAF_CHECK_EQUAL(derived_count(r, second), 1);
+  // `b` refuses the next batch: neither state moves, nothing is published.
+  b->fail_at = b->folds + 1;
+  r.put_live("k2", "v");
+  bool thrown = false;
+  try {
+    r.publish();
+  } catch (const std::runtime_error&) {
+    thrown = true;
+  }
+  CAF_CHECK(thrown);
+  CAF_CHECK_EQUAL(derived_count(r, first), 1);
+  // The next publish folds the batch into both, once.
+  r.put_tombstone("k1");
+  r.publish();
+  CAF_CHECK_EQUAL(derived_count(r, first), 1);
+  CAF_CHECK_EQUAL(derived_count(r, second), 1);
+  CAF_CHECK_EQUAL(value_of(r, "k2"), "v");
 }

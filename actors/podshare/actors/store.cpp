@@ -540,8 +540,8 @@ store_actor::behavior_type store(self_pointer self, store_config cfg) {
       return watch(self, filter, sink);
     },
     [=](observe_atom, std::shared_ptr<replica_observer>& observer,
-        std::shared_ptr<const void>& initial) {
-      return self->state.observe(std::move(observer), std::move(initial));
+        const std::shared_ptr<const void>& initial) {
+      return self->state.observe(std::move(observer), initial);
     },
     [=](cancel_atom, watch_id id) {
       self->send(self->state.registry, cancel_atom::value, id);

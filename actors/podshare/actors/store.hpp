@@ -168,7 +168,7 @@ struct store_state {
   /// Adds an observer of the replica and publishes its first state;
   /// returns its id.
   uint64_t observe(std::shared_ptr<replica_observer> observer,
-                   std::shared_ptr<const void> initial);
+                   const std::shared_ptr<const void>& initial);
 
   /// Hands a non-fatal error to the error handler and the log.
   void report(const caf::error& err) const;

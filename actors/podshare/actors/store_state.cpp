@@ -653,8 +653,8 @@ void store_state::publish() {
 }
 
 uint64_t store_state::observe(std::shared_ptr<replica_observer> observer,
-                              std::shared_ptr<const void> initial) {
-  auto id = cfg.map->add_observer(std::move(observer), std::move(initial));
+                              const std::shared_ptr<const void>& initial) {
+  auto id = cfg.map->add_observer(std::move(observer), initial);
   publish();
   return id;
 }

@@ -168,8 +168,8 @@ ordered_index::node* ordered_index::insert_into(node* n, const record* x,
   auto half = static_cast<uint16_t>(total / 2);
   if (pos == n->count)
     half = max_entries;
-  else if (pos == 0)
-    half = 1;
+  else if (pos == 0 || (!n->leaf && pos == 1))
+    half = 1; // an inner node's first child never gains a sibling before it
   auto rest = static_cast<uint16_t>(total - half);
   auto* left = make(n->leaf, half, room_for(half));
   right = make(n->leaf, rest, room_for(rest));
