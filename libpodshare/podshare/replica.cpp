@@ -132,14 +132,22 @@ void replica::fold_staged() {
 void replica::publish(uint64_t revision) {
   fold_staged();
   revision_ = revision;
-  auto* next
-    = new state{trie_.root(), sorted_.root(), revision, derived_, ordered_};
-  auto* previous = published_.exchange(next, std::memory_order_seq_cst);
+  auto* current = published();
+  // A batch that changed nothing readers see publishes no new state.
+  bool changed
+    = current->map != trie_.root() || current->sorted != sorted_.root()
+      || current->revision != revision || current->derived != derived_;
+  if (changed)
+    published_.store(
+      new state{trie_.root(), sorted_.root(), revision, derived_, ordered_},
+      std::memory_order_seq_cst);
   auto unlinked = trie_.seal();
   sorted_.seal(unlinked);
-  unlinked.push_back({const_cast<state*>(previous), delete_state, nullptr});
-  limbo_.emplace_back(detail::epoch_domain::instance().current(),
-                      std::move(unlinked));
+  if (changed)
+    unlinked.push_back({const_cast<state*>(current), delete_state, nullptr});
+  if (!unlinked.empty())
+    limbo_.emplace_back(detail::epoch_domain::instance().current(),
+                        std::move(unlinked));
   reclaim();
 }
 

@@ -4,6 +4,7 @@
 #include "podshare/detail/hamt.hpp"
 #include "podshare/detail/ordered_index.hpp"
 #include "podshare/detail/origin_table.hpp"
+#include "podshare/key_range.hpp"
 #include "podshare/record.hpp"
 #include "podshare/replica_observer.hpp"
 #include "podshare/value_ops.hpp"
@@ -210,7 +211,7 @@ private:
     }
     std::vector<const record*> found;
     detail::hamt::for_each(s.map, [&](const record& x) {
-      if (x.key() >= from && (to.empty() || x.key() < to))
+      if (in_range(x.key(), from, to))
         found.push_back(&x);
     });
     std::sort(found.begin(), found.end(), [](const record* x, const record* y) {

@@ -151,12 +151,20 @@ CAF_TEST(a silent peer is pinged then dropped and an idle one is kept) {
   cfg.heartbeat_timeout = 300ms;
   pod a{cfg};
   CAF_REQUIRE(a.ok());
+  // A live pod with nothing to say, connected before the ghost speaks: when
+  // the ghost is dropped for silence, this session has been idle longer.
+  auto cb = named("b", {a.endpoint()});
+  cb.heartbeat_interval = 100ms;
+  cb.heartbeat_timeout = 300ms;
+  pod b{cb};
+  CAF_REQUIRE(b.ok());
+  CAF_REQUIRE(wait_until([&] { return b.connected_to("a"); }));
   // Its last word (the hello) leaves after this.
   auto spoke_at = std::chrono::steady_clock::now();
   silent_peer ghost{a.net.port};
   CAF_REQUIRE(wait_until([&] { return a.connected_to("ghost"); }));
   CAF_REQUIRE(wait_until(
-    [&] { return a.notices->count(p2p_notice::kind::disconnected) == 1; }));
+    [&] { return a.notices->count(p2p_notice::kind::disconnected) >= 1; }));
   auto took = std::chrono::steady_clock::now() - spoke_at;
   CAF_MESSAGE(
     "dropped after "
@@ -175,16 +183,11 @@ CAF_TEST(a silent peer is pinged then dropped and an idle one is kept) {
   CAF_CHECK(std::count(types.begin(), types.end(),
                        static_cast<uint8_t>(net::p2p::frame_type::ping))
             >= 1);
-  // Two live pods that have nothing to say keep their session.
-  auto cb = named("b", {a.endpoint()});
-  cb.heartbeat_interval = 100ms;
-  cb.heartbeat_timeout = 300ms;
-  pod b{cb};
-  CAF_REQUIRE(b.ok());
-  CAF_REQUIRE(wait_until([&] { return b.connected_to("a"); }));
-  std::this_thread::sleep_for(1s);
-  CAF_CHECK(b.connected_to("a"));
+  // The idle pair kept its session all along.
+  CAF_CHECK_EQUAL(a.notices->count(p2p_notice::kind::disconnected), 1u);
   CAF_CHECK_EQUAL(b.notices->count(p2p_notice::kind::disconnected), 0u);
+  CAF_CHECK(b.connected_to("a"));
+  CAF_CHECK(a.connected_to("b"));
 }
 
 CAF_TEST(a late joiner loads a large snapshot in pieces) {
