@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 namespace podshare {
 
@@ -17,13 +18,24 @@ record* record::make(std::string_view key, int64_t timestamp,
                      const detail::interned_origin* origin, uint64_t seq,
                      const void* value, const value_layout& layout,
                      const bytes* raw, value_transfer transfer) {
-  size_t size = sizeof(record) + key.size();
+  auto origin_bits = reinterpret_cast<uint64_t>(origin);
+  if ((origin_bits & ~pointer_mask) != 0)
+    throw std::logic_error{"podshare: an interned origin outside the 48-bit "
+                           "address space a record can point to"};
+  bool is_long_key = key.size() >= long_key;
+  size_t key_offset = sizeof(record) + (is_long_key ? sizeof(uint32_t) : 0);
+  size_t size = key_offset + key.size();
   size_t value_offset = 0;
   size_t raw_offset = 0;
+  uint64_t flags = 0;
   if (value != nullptr) {
-    value_offset = align_up(size, layout.align);
+    flags |= live_flag;
+    if (layout.align > 8)
+      flags |= align16_flag;
+    value_offset = align_up(size, layout.align > 8 ? 16 : 8);
     size = value_offset + layout.size;
     if (raw != nullptr) {
+      flags |= raw_flag;
       raw_offset = align_up(size, alignof(uint32_t));
       size = raw_offset + sizeof(uint32_t) + raw->size();
     }
@@ -33,9 +45,13 @@ record* record::make(std::string_view key, int64_t timestamp,
   auto* x = new (memory) record;
   x->timestamp_ = timestamp;
   x->seq_ = seq;
-  x->origin_ = origin;
-  x->key_size_ = static_cast<uint32_t>(key.size());
-  std::memcpy(bytes_at + sizeof(record), key.data(), key.size());
+  auto size_field = is_long_key ? uint64_t{long_key} : key.size();
+  x->word_ = (size_field << key_size_shift) | origin_bits | flags;
+  if (is_long_key) {
+    auto n = static_cast<uint32_t>(key.size());
+    std::memcpy(bytes_at + sizeof(record), &n, sizeof(n));
+  }
+  std::memcpy(bytes_at + key_offset, key.data(), key.size());
   if (value == nullptr)
     return x;
   try {
@@ -47,13 +63,11 @@ record* record::make(std::string_view key, int64_t timestamp,
     ::operator delete(memory);
     throw;
   }
-  x->value_word_ = static_cast<uint32_t>(value_offset);
   if (raw != nullptr) {
     auto raw_size = static_cast<uint32_t>(raw->size());
     std::memcpy(bytes_at + raw_offset, &raw_size, sizeof(raw_size));
     std::memcpy(bytes_at + raw_offset + sizeof(raw_size), raw->data(),
                 raw->size());
-    x->value_word_ |= raw_flag;
   }
   return x;
 }
@@ -66,10 +80,11 @@ void record::destroy(record* x, const value_layout& layout) noexcept {
 }
 
 bytes_view record::raw_value(const value_layout& layout) const noexcept {
-  if ((value_word_ & raw_flag) == 0)
+  if ((word_ & raw_flag) == 0)
     return {};
-  auto* at = reinterpret_cast<const char*>(this)
-             + align_up(value_offset() + layout.size, alignof(uint32_t));
+  auto value_end = reinterpret_cast<uintptr_t>(value()) + layout.size;
+  auto* at
+    = reinterpret_cast<const char*>(align_up(value_end, alignof(uint32_t)));
   uint32_t size = 0;
   std::memcpy(&size, at, sizeof(size));
   return {reinterpret_cast<const uint8_t*>(at + sizeof(size)), size};

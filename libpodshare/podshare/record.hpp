@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -20,9 +21,14 @@ struct bytes_view {
 
 /// One key's state as the replica keeps it: a live value or a tombstone, and
 /// the version that put it there, all in one allocation. The key's bytes
-/// follow the 32-byte header; a live entry's decoded value follows the key,
+/// follow the 24-byte header; a live entry's decoded value follows the key,
 /// constructed in place. The writer's node id is interned, so an entry
 /// holds a pointer to it rather than a copy.
+///
+/// The header is 24 bytes, not 32, because one word packs the origin
+/// pointer with the key's size and three flags: with 16-byte keys and a
+/// 32-byte value that is the step from malloc's 96-byte chunk to its 80-byte
+/// one, 16 bytes an entry (docs/architecture.md, "Decisions").
 ///
 /// A value is kept decoded only, and encoded again when needed, unless its
 /// bytes hold more than that would give back (a field this pod's type does
@@ -38,8 +44,9 @@ public:
   /// tombstone. `raw`, if given, are encoded bytes to keep beside the value.
   /// The record keeps `origin` but does not take a reference to it: the
   /// replica counts references.
-  /// @pre `key` and `raw` are shorter than 2 GiB; to move, `value` points
-  ///      to an object that is not const.
+  /// @pre `key` and `raw` are shorter than 4 GiB; `layout.align` is at most
+  ///      16 (what `operator new` gives); to move, `value` points to an
+  ///      object that is not const.
   static record* make(std::string_view key, int64_t timestamp,
                       const detail::interned_origin* origin, uint64_t seq,
                       const void* value, const value_layout& layout,
@@ -50,16 +57,25 @@ public:
   static void destroy(record* x, const value_layout& layout) noexcept;
 
   std::string_view key() const noexcept {
-    return {reinterpret_cast<const char*>(this + 1), key_size_};
+    auto* at = reinterpret_cast<const char*>(this + 1);
+    auto size = word_ >> key_size_shift;
+    if (__builtin_expect(size != long_key, 1))
+      return {at, size};
+    return {at + sizeof(uint32_t), long_key_size()};
   }
 
   /// Whether the key is deleted.
-  bool tombstone() const noexcept { return value_offset() == 0; }
+  bool tombstone() const noexcept { return (word_ & live_flag) == 0; }
 
   /// The decoded value; null for tombstones.
   const void* value() const noexcept {
-    return tombstone() ? nullptr
-                       : reinterpret_cast<const char*>(this) + value_offset();
+    if (tombstone())
+      return nullptr;
+    // 7 or 15: the value starts at the key's end rounded up to 8 or 16
+    // (`this` is 16-byte aligned, as `operator new` gives).
+    auto mask = 7 | ((word_ & align16_flag) << 1);
+    return reinterpret_cast<const char*>(this)
+           + ((key_end_offset() + mask) & ~mask);
   }
 
   /// The encoded bytes kept beside the value, when re-encoding the value
@@ -79,14 +95,17 @@ public:
   uint64_t seq() const noexcept { return seq_; }
 
   /// The writer's node id.
-  std::string_view origin() const noexcept { return origin_->name; }
+  std::string_view origin() const noexcept { return interned_origin()->name; }
 
   const detail::interned_origin* interned_origin() const noexcept {
-    return origin_;
+    return reinterpret_cast<const detail::interned_origin*>(word_
+                                                            & pointer_mask);
   }
 
   /// The writer's incarnation (version::incarnation).
-  uint64_t incarnation() const noexcept { return origin_->incarnation; }
+  uint64_t incarnation() const noexcept {
+    return interned_origin()->incarnation;
+  }
 
   /// The version as a value (copies the origin).
   podshare::version version() const {
@@ -100,18 +119,40 @@ public:
 private:
   record() = default;
 
+  uint32_t long_key_size() const noexcept {
+    uint32_t size = 0;
+    std::memcpy(&size, this + 1, sizeof(size));
+    return size;
+  }
+
+  /// Where the key ends, counted from `this`.
+  size_t key_end_offset() const noexcept {
+    auto size = word_ >> key_size_shift;
+    if (__builtin_expect(size != long_key, 1))
+      return sizeof(record) + size;
+    return sizeof(record) + sizeof(uint32_t) + long_key_size();
+  }
+
+  // `word_`: the key's size in the top 16 bits (`long_key`: a 4-byte size
+  // precedes the key instead), the origin pointer in the 48 below (user
+  // space addresses on x86-64 and AArch64; `make` checks), and flags in the
+  // pointer's three low bits (an interned origin is 8-byte aligned).
+  static constexpr int key_size_shift = 48;
+  static constexpr uint64_t long_key = 0xffff;
+  static constexpr uint64_t live_flag = 1;
+  /// Raw bytes follow the value.
+  static constexpr uint64_t raw_flag = 2;
+  /// The value is 16-byte aligned (8 otherwise).
+  static constexpr uint64_t align16_flag = 4;
+  static constexpr uint64_t flag_bits = 7;
+  static constexpr uint64_t pointer_mask
+    = ((uint64_t{1} << key_size_shift) - 1) & ~flag_bits;
+
   int64_t timestamp_ = 0;
   uint64_t seq_ = 0;
-  const detail::interned_origin* origin_ = nullptr;
-  uint32_t value_offset() const noexcept { return value_word_ & ~raw_flag; }
-
-  /// Set in `value_word_` when raw bytes follow the value.
-  static constexpr uint32_t raw_flag = 0x80000000u;
-
-  uint32_t key_size_ = 0;
-  /// Where the value starts, counted from `this` (0 for tombstones), and
-  /// `raw_flag`.
-  uint32_t value_word_ = 0;
+  uint64_t word_ = 0;
 };
+
+static_assert(sizeof(record) == 24);
 
 } // namespace podshare
