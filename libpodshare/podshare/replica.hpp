@@ -127,10 +127,21 @@ public:
     pinned_view& operator=(pinned_view&&) = delete;
     ~pinned_view();
 
-    /// Calls `f(const record&)` for every entry of the pinned state.
+    /// Calls `f(const record&)` for every entry of the pinned state, in key
+    /// order when the replica keeps one: a snapshot written in key order
+    /// is one a late joiner indexes by appending (docs/architecture.md,
+    /// "Snapshots in key order").
     template <class F>
     void for_each(F&& f) const {
-      detail::hamt::for_each(state_->map, f);
+      if (!state_->ordered) {
+        detail::hamt::for_each(state_->map, f);
+        return;
+      }
+      detail::ordered_index::for_range(state_->sorted, {}, {},
+                                       [&f](const record& x) {
+                                         f(x);
+                                         return true;
+                                       });
     }
 
   private:

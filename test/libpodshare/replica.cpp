@@ -4,6 +4,7 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <random>
@@ -146,11 +147,17 @@ CAF_TEST(a pinned view keeps its state while the writer moves on) {
   r->remove("k0");
   r->publish();
   int old_values = 0;
+  std::vector<std::string> keys;
   view.for_each([&](const record& x) {
     if (x.value_as<std::string>() == "old")
       ++old_values;
+    keys.emplace_back(x.key());
   });
   CAF_CHECK_EQUAL(old_values, 100);
+  // In key order: snapshots are written so (late joiners append to their
+  // ordered index).
+  CAF_CHECK_EQUAL(keys.size(), 100u);
+  CAF_CHECK(std::is_sorted(keys.begin(), keys.end()));
   CAF_CHECK_EQUAL(value_of(*r, "k1"), "new");
   CAF_CHECK_EQUAL(value_of(*r, "k0"), "<none>");
 }

@@ -120,6 +120,11 @@ CAF_TEST(unknown fields nulls and repeats decode as the document did) {
   check_alike(R"({"entries":{"a":)" + entry_a + R"(},"entries":null})", true);
   check_alike(R"({"entries":{"a":)" + entry_a + R"(},"entries":[]})", false);
   check_alike(R"({"v":9,"v":1,"entries":{}})", true);
+  // Keys in order, then one again, in a second "entries".
+  check_alike(R"({"v":1,"entries":{"b":)" + entry_a + R"(},"entries":{"a":)"
+                + entry_a + R"(,"b":)" + entry_b + R"(,"c":)" + entry_b
+                + R"(,"b":)" + entry_a + "}}",
+              true);
 }
 
 CAF_TEST(bad snapshots are rejected for the same reasons) {

@@ -431,6 +431,45 @@ CAF_TEST(garbage on the channel is reported and the store keeps serving) {
   CAF_CHECK(eventually([&] { return b.get("still") == "serving"; }));
 }
 
+// Redis goes on delivering what was published before it saw an UNSUBSCRIBE:
+// a store that closes while its channel is busy is no error.
+CAF_TEST(messages after a store unsubscribed are dropped without a report) {
+  auto via = connect();
+  auto a = open("a", via, "busy");
+  auto b = open("b", via, "quiet");
+  auto event = wire::encode_events(
+    wire::format::msgpack,
+    {podshare::event{event_kind::set, "k", bytes{0xa1, 'v'}, nullptr,
+                     version{1, "o", 1}}});
+  std::string payload(event.begin(), event.end());
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> published{0};
+  std::thread publisher{[&] {
+    plain_client client{server.port()};
+    while (!stop) {
+      client.run({"PUBLISH", "podshare:busy:events", payload});
+      ++published;
+    }
+  }};
+  CAF_CHECK(eventually([&] { return published > 200; }));
+  CAF_CHECK(!a.close());
+  auto after_close = published.load();
+  CAF_CHECK(eventually([&] { return published > after_close + 200; }));
+  stop = true;
+  publisher.join();
+  // The subscription connection is ordered: once b has this write, the
+  // transport has handled every message published before it.
+  plain_client client{server.port()};
+  auto marker = wire::encode_events(
+    wire::format::msgpack,
+    {podshare::event{event_kind::set, "marker", bytes{0xa1, 'm'}, nullptr,
+                     version{2, "o", 2}}});
+  client.run({"PUBLISH", "podshare:quiet:events",
+              std::string(marker.begin(), marker.end())});
+  CAF_CHECK(eventually([&] { return b.get("marker") == "m"; }));
+  CAF_CHECK_EQUAL(reports_with("no store here subscribed"), 0u);
+}
+
 // A subscriber that stops handling messages: the transport reads on until
 // its ingest budget is spent, then leaves the rest in the kernel and in
 // Redis, and hands over every message once the subscriber goes on.

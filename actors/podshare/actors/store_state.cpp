@@ -4,6 +4,8 @@
 #include "podshare/snapshot_fingerprint.hpp"
 #include "podshare/wire.hpp"
 
+#include <caf/span.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -162,6 +164,9 @@ constexpr auto write_order = [](const auto& x, const auto& y) {
   auto y_origin = std::string_view{y.first};
   return x_origin < y_origin || (x_origin == y_origin && x.second < y.second);
 };
+
+// How many of a snapshot's entries are looked up in the map at once.
+constexpr size_t snapshot_prefetch_chunk = 256;
 
 } // namespace
 
@@ -346,7 +351,15 @@ uint64_t store_state::merge_snapshot(const bytes& payload,
   // No room asked for: a refresh's snapshot mostly repeats what we hold, and
   // the values of what it repeats are not even decoded.
   auto* sink = event_sink(events, 0);
-  for (auto& change : *decoded) {
+  auto& changes = *decoded;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    // A chunk's lookups at once, as `apply_remote` does for a batch: a
+    // chunk the size of a batch, so its paths are still in the cache.
+    if (i % snapshot_prefetch_chunk == 0)
+      cfg.map->prefetch(caf::span<const event>{
+        changes.data() + i,
+        std::min(snapshot_prefetch_chunk, changes.size() - i)});
+    auto& change = changes[i];
     if (auto order = order_without_merger(change); order >= 0) {
       // As `apply` would have: the origin is known, nothing applied.
       progress_of(change.version.origin);

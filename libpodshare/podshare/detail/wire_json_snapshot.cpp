@@ -401,6 +401,7 @@ private:
     entries_ = state;
     read_.clear();
     slots_.clear();
+    ascending_ = true;
   }
 
   void add_bad_entry() {
@@ -411,7 +412,19 @@ private:
   }
 
   // Keeps `x`, replacing an earlier entry of its key in that one's place.
+  // While keys arrive in ascending order, as podshare writes them, none can
+  // repeat: the index of keys is built only once one does not.
   void keep(read_entry&& x) {
+    if (ascending_) {
+      if (read_.empty() || read_.back().x.key < x.x.key) {
+        read_.push_back(std::move(x));
+        return;
+      }
+      ascending_ = false;
+      slots_.reserve(2 * read_.size());
+      for (size_t i = 0; i < read_.size(); ++i)
+        slots_.emplace(read_[i].x.key, i);
+    }
     auto i = slots_.find(x.x.key);
     if (i != slots_.end()) {
       // The key stays: the slot's map key views it.
@@ -439,6 +452,7 @@ private:
   // Entries in the order of the text; a deque never moves them, so the
   // index can view their keys.
   std::deque<read_entry> read_;
+  bool ascending_ = true;
   std::unordered_map<std::string_view, size_t> slots_;
   bool in_vv_ = false;
   bool vv_bad_ = false;

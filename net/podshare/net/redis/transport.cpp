@@ -77,6 +77,7 @@ void drop_topic(self_pointer self, const std::string& topic) {
   if (i->second.requested && st.now == phase::up) {
     append_command(st.subscription.outbox, {"UNSUBSCRIBE", channel});
     schedule_flush(self);
+    st.leaving_channels.insert(channel);
   }
   for (auto& promise : i->second.waiting)
     promise.deliver(failure("unsubscribed before the subscription stood"));
@@ -108,6 +109,9 @@ void on_message(self_pointer self, reply& msg) {
   auto& payload = msg.elements[2].str;
   auto i = st.channel_topics.find(channel);
   if (i == st.channel_topics.end()) {
+    // Published before Redis saw our UNSUBSCRIBE: nobody wants it.
+    if (st.leaving_channels.count(channel) != 0)
+      return;
     st.report(failure("message on channel '" + channel
                       + "' that no store here subscribed to, dropped"));
     return;
@@ -289,6 +293,7 @@ void tear_down(self_pointer self, const std::string& why) {
       orphans.push_back(std::move(f));
     *x = link{};
   }
+  st.leaving_channels.clear();
   for (auto& entry : st.topics) {
     entry.second.requested = false;
     entry.second.subscribed = false;
@@ -446,7 +451,8 @@ void dispatch_replies(self_pointer self, link* x) {
     } else if (x == &st.subscription && r->is_push("subscribe")) {
       on_subscribed(self, *r);
     } else if (x == &st.subscription && r->is_push("unsubscribe")) {
-      // Nothing waits for it.
+      if (r->elements.size() >= 2)
+        st.leaving_channels.erase(r->elements[1].str);
     } else if (x->pending.empty()) {
       connection_lost(self, generation, failure("a reply nobody asked for"));
       return;

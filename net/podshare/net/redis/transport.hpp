@@ -16,6 +16,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -132,6 +133,9 @@ struct transport_state {
   subscriber_table subscribers;
   std::unordered_map<std::string, topic_entry> topics;
   std::unordered_map<std::string, std::string> channel_topics;
+  /// Channels unsubscribed from whose confirmation has not come yet: what
+  /// arrives on them meanwhile is dropped without a word.
+  std::unordered_set<std::string> leaving_channels;
   std::vector<caf::typed_response_promise<ok_atom>> opening;
   std::deque<snapshot_job> snapshot_jobs;
   /// Per topic, the snapshot a snapshotter last stored as it built it (not
