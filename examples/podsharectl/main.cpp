@@ -176,6 +176,8 @@ outcome run(const CLI::App& cmd, const cli& args) {
     auto res = cmd.get_name() == "serve"
                  ? serve(sys, transport, *s, args.http, stop_requested)
                  : dispatch(cmd, args, *s);
+    // The answer goes out now: closing may still write a final snapshot.
+    std::cout.flush();
     // Flushes a final snapshot before the process exits.
     if (auto err = s->close(); err && res.code == exit_code::ok)
       return failure(err);

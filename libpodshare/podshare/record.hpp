@@ -154,5 +154,7 @@ private:
 };
 
 static_assert(sizeof(record) == 24);
+// `value()` rounds offsets from `this` up to 16.
+static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16);
 
 } // namespace podshare

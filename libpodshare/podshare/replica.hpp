@@ -127,14 +127,20 @@ public:
     pinned_view& operator=(pinned_view&&) = delete;
     ~pinned_view();
 
-    /// Calls `f(const record&)` for every entry of the pinned state, in key
-    /// order when the replica keeps one: a snapshot written in key order
-    /// is one a late joiner indexes by appending (docs/architecture.md,
-    /// "Snapshots in key order").
+    /// Calls `f(const record&)` for every entry of the pinned state, in no
+    /// particular order.
     template <class F>
     void for_each(F&& f) const {
+      detail::hamt::for_each(state_->map, f);
+    }
+
+    /// As `for_each`, in key order when the replica keeps one: a snapshot
+    /// written in key order is one a late joiner indexes by appending
+    /// (docs/architecture.md, "Snapshots in key order").
+    template <class F>
+    void for_each_in_key_order(F&& f) const {
       if (!state_->ordered) {
-        detail::hamt::for_each(state_->map, f);
+        for_each(f);
         return;
       }
       detail::ordered_index::for_range(state_->sorted, {}, {},

@@ -46,8 +46,10 @@ struct value_layout {
 /// The layout of `T`.
 template <class T>
 value_layout layout_of() {
-  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
-                "podshare keeps values in memory from plain operator new");
+  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__
+                  && alignof(T) <= 16,
+                "podshare keeps values in memory from plain operator new, "
+                "aligned to at most 16 bytes");
   value_layout result;
   result.size = sizeof(T);
   result.align = alignof(T);

@@ -22,7 +22,7 @@ snapshotter_state::build(int64_t now,
   replica::pinned_view view{cfg.map};
   // Encoded values go through one buffer, which the writer copies from.
   bytes encoded;
-  view.for_each([&](const record& x) {
+  view.for_each_in_key_order([&](const record& x) {
     const bytes* value = nullptr;
     if (x.tombstone()) {
       if (expired(x.timestamp(), cfg.options.tombstone_ttl, now)) {

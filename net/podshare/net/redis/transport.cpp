@@ -77,7 +77,7 @@ void drop_topic(self_pointer self, const std::string& topic) {
   if (i->second.requested && st.now == phase::up) {
     append_command(st.subscription.outbox, {"UNSUBSCRIBE", channel});
     schedule_flush(self);
-    st.leaving_channels.insert(channel);
+    ++st.leaving_channels[channel];
   }
   for (auto& promise : i->second.waiting)
     promise.deliver(failure("unsubscribed before the subscription stood"));
@@ -452,7 +452,7 @@ void dispatch_replies(self_pointer self, link* x) {
       on_subscribed(self, *r);
     } else if (x == &st.subscription && r->is_push("unsubscribe")) {
       if (r->elements.size() >= 2)
-        st.leaving_channels.erase(r->elements[1].str);
+        st.unsubscribed(r->elements[1].str);
     } else if (x->pending.empty()) {
       connection_lost(self, generation, failure("a reply nobody asked for"));
       return;
@@ -526,6 +526,12 @@ void transport_state::report(const caf::error& err) const {
                      {"reason", reason_of(err)}});
   if (opts.error_handler)
     opts.error_handler(err);
+}
+
+void transport_state::unsubscribed(const std::string& channel) {
+  auto i = leaving_channels.find(channel);
+  if (i != leaving_channels.end() && --i->second == 0)
+    leaving_channels.erase(i);
 }
 
 caf::timespan transport_state::next_backoff() {

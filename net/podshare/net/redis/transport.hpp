@@ -16,7 +16,6 @@
 #include <random>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -133,9 +132,12 @@ struct transport_state {
   subscriber_table subscribers;
   std::unordered_map<std::string, topic_entry> topics;
   std::unordered_map<std::string, std::string> channel_topics;
-  /// Channels unsubscribed from whose confirmation has not come yet: what
+  /// Channels unsubscribed from whose confirmations have not all come yet
+  /// (a topic dropped, taken again and dropped again sends two): what
   /// arrives on them meanwhile is dropped without a word.
-  std::unordered_set<std::string> leaving_channels;
+  std::unordered_map<std::string, size_t> leaving_channels;
+  /// Counts an UNSUBSCRIBE confirmation for `channel`.
+  void unsubscribed(const std::string& channel);
   std::vector<caf::typed_response_promise<ok_atom>> opening;
   std::deque<snapshot_job> snapshot_jobs;
   /// Per topic, the snapshot a snapshotter last stored as it built it (not
