@@ -29,10 +29,9 @@ record* record::make(std::string_view key, int64_t timestamp,
   size_t raw_offset = 0;
   uint64_t flags = 0;
   if (value != nullptr) {
-    flags |= live_flag;
-    if (layout.align > 8)
-      flags |= align16_flag;
-    value_offset = align_up(size, layout.align > 8 ? 16 : 8);
+    bool aligned16 = layout.align > 8;
+    flags |= live_flag | (aligned16 ? align16_flag : 0);
+    value_offset = align_up(size, aligned16 ? 16 : 8);
     size = value_offset + layout.size;
     if (raw != nullptr) {
       flags |= raw_flag;

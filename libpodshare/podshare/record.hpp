@@ -74,8 +74,10 @@ public:
     // 7 or 15: the value starts at the key's end rounded up to 8 or 16
     // (`this` is 16-byte aligned, as `operator new` gives).
     auto mask = 7 | ((word_ & align16_flag) << 1);
-    return reinterpret_cast<const char*>(this)
-           + ((key_end_offset() + mask) & ~mask);
+    auto* self = reinterpret_cast<const char*>(this);
+    auto k = key();
+    auto key_end = static_cast<size_t>(k.data() + k.size() - self);
+    return self + ((key_end + mask) & ~mask);
   }
 
   /// The encoded bytes kept beside the value, when re-encoding the value
@@ -123,14 +125,6 @@ private:
     uint32_t size = 0;
     std::memcpy(&size, this + 1, sizeof(size));
     return size;
-  }
-
-  /// Where the key ends, counted from `this`.
-  size_t key_end_offset() const noexcept {
-    auto size = word_ >> key_size_shift;
-    if (__builtin_expect(size != long_key, 1))
-      return sizeof(record) + size;
-    return sizeof(record) + sizeof(uint32_t) + long_key_size();
   }
 
   // `word_`: the key's size in the top 16 bits (`long_key`: a 4-byte size

@@ -46,10 +46,9 @@ struct value_layout {
 /// The layout of `T`.
 template <class T>
 value_layout layout_of() {
-  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__
-                  && alignof(T) <= 16,
-                "podshare keeps values in memory from plain operator new, "
-                "aligned to at most 16 bytes");
+  // Records come from plain operator new, 16-byte aligned (record.hpp).
+  static_assert(alignof(T) <= 16,
+                "podshare keeps values aligned to at most 16 bytes");
   value_layout result;
   result.size = sizeof(T);
   result.align = alignof(T);

@@ -77,7 +77,7 @@ void drop_topic(self_pointer self, const std::string& topic) {
   if (i->second.requested && st.now == phase::up) {
     append_command(st.subscription.outbox, {"UNSUBSCRIBE", channel});
     schedule_flush(self);
-    ++st.leaving_channels[channel];
+    st.unsubscribing(channel);
   }
   for (auto& promise : i->second.waiting)
     promise.deliver(failure("unsubscribed before the subscription stood"));
@@ -110,7 +110,7 @@ void on_message(self_pointer self, reply& msg) {
   auto i = st.channel_topics.find(channel);
   if (i == st.channel_topics.end()) {
     // Published before Redis saw our UNSUBSCRIBE: nobody wants it.
-    if (st.leaving_channels.count(channel) != 0)
+    if (st.leaving(channel))
       return;
     st.report(failure("message on channel '" + channel
                       + "' that no store here subscribed to, dropped"));
@@ -528,10 +528,18 @@ void transport_state::report(const caf::error& err) const {
     opts.error_handler(err);
 }
 
+void transport_state::unsubscribing(const std::string& channel) {
+  ++leaving_channels[channel];
+}
+
 void transport_state::unsubscribed(const std::string& channel) {
   auto i = leaving_channels.find(channel);
   if (i != leaving_channels.end() && --i->second == 0)
     leaving_channels.erase(i);
+}
+
+bool transport_state::leaving(const std::string& channel) const {
+  return leaving_channels.count(channel) != 0;
 }
 
 caf::timespan transport_state::next_backoff() {

@@ -132,12 +132,15 @@ struct transport_state {
   subscriber_table subscribers;
   std::unordered_map<std::string, topic_entry> topics;
   std::unordered_map<std::string, std::string> channel_topics;
-  /// Channels unsubscribed from whose confirmations have not all come yet
-  /// (a topic dropped, taken again and dropped again sends two): what
-  /// arrives on them meanwhile is dropped without a word.
-  std::unordered_map<std::string, size_t> leaving_channels;
-  /// Counts an UNSUBSCRIBE confirmation for `channel`.
+  /// Counts an UNSUBSCRIBE sent for `channel`, and its confirmation. Until
+  /// every one sent is confirmed (a topic dropped, taken again and dropped
+  /// again sends two), what arrives on the channel is dropped without a
+  /// word.
+  void unsubscribing(const std::string& channel);
   void unsubscribed(const std::string& channel);
+  bool leaving(const std::string& channel) const;
+  /// Per channel, UNSUBSCRIBEs not confirmed yet.
+  std::unordered_map<std::string, size_t> leaving_channels;
   std::vector<caf::typed_response_promise<ok_atom>> opening;
   std::deque<snapshot_job> snapshot_jobs;
   /// Per topic, the snapshot a snapshotter last stored as it built it (not
